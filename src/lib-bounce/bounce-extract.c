@@ -1,0 +1,266 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "message-address.h"
+#include "bounce-settings.h"
+#include "bounce-verp.h"
+#include "bounce-format.h"
+
+#include <ctype.h>
+
+static const struct bounce_format *const bounce_formats[] = {
+#define BOUNCE_FORMAT_REF(sym) &sym,
+	BOUNCE_FORMAT_LIST(BOUNCE_FORMAT_REF)
+#undef BOUNCE_FORMAT_REF
+};
+
+/* Where the envelope recipient of the bounce (our return path) is
+   recorded, most reliable first. */
+static const char *const bounce_envelope_headers[] = {
+	"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To",
+	"To", NULL
+};
+
+struct bounce_recipient *
+bounce_report_add_recipient(struct bounce_report *report,
+			    const char *address, const char *found_by)
+{
+	struct bounce_recipient *rcpt;
+	const char *lower = t_str_lcase(address);
+
+	array_foreach_modifiable(&report->recipients, rcpt) {
+		if (strcmp(rcpt->address, lower) == 0)
+			return rcpt;
+	}
+	rcpt = array_append_space(&report->recipients);
+	rcpt->address = p_strdup(report->pool, lower);
+	rcpt->found_by = found_by;
+	rcpt->action = BOUNCE_ACTION_FAILED;
+	rcpt->reason_hint = BOUNCE_REASON_UNDEFINED;
+	return rcpt;
+}
+
+static bool bounce_is_code_boundary(char c)
+{
+	return c == '\0' || !(i_isalnum(c) || c == '.' || c == '@' ||
+			      c == '_');
+}
+
+/* Match class.subject.detail at p: class 2/4/5, subject 1-3 digits,
+   detail 1-3 digits, not part of a longer token (IP addresses, versions).
+   Returns the length or 0. */
+static size_t bounce_match_status(const char *p)
+{
+	size_t i = 0, n;
+
+	if (p[0] != '2' && p[0] != '4' && p[0] != '5')
+		return 0;
+	if (p[1] != '.')
+		return 0;
+	i = 2;
+	for (n = 0; i_isdigit(p[i]) && n < 4; i++, n++) ;
+	if (n == 0 || n > 3 || p[i] != '.')
+		return 0;
+	i++;
+	for (n = 0; i_isdigit(p[i]) && n < 4; i++, n++) ;
+	if (n == 0 || n > 3)
+		return 0;
+	if (p[i] == '.' && i_isdigit(p[i+1]))
+		return 0;
+	if (!bounce_is_code_boundary(p[i]) && p[i] != '.')
+		return 0;
+	return i;
+}
+
+static bool bounce_match_reply_code(const char *p)
+{
+	if (p[0] != '2' && p[0] != '4' && p[0] != '5')
+		return FALSE;
+	if (!i_isdigit(p[1]) || !i_isdigit(p[2]))
+		return FALSE;
+	/* "550 ", "550-", "550:" or end; not "550.5" or "5501" */
+	return p[3] == ' ' || p[3] == '-' || p[3] == '\0' || p[3] == '\t' ||
+		p[3] == ':' || p[3] == ')' || p[3] == ']' || p[3] == ',';
+}
+
+void bounce_text_find_codes(const char *text, const char **status_r,
+			    const char **reply_code_r)
+{
+	const char *status = NULL, *reply = NULL;
+	size_t len;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (p != text && !bounce_is_code_boundary(p[-1]) &&
+		    p[-1] != '#')
+			continue;
+		if (status == NULL && (len = bounce_match_status(p)) > 0) {
+			status = t_strndup(p, len);
+			p += len - 1;
+			if (reply != NULL)
+				break;
+			continue;
+		}
+		if (reply == NULL && status == NULL &&
+		    bounce_match_reply_code(p))
+			reply = t_strndup(p, 3);
+		if (status != NULL && reply != NULL)
+			break;
+	}
+	if (status_r != NULL)
+		*status_r = status;
+	if (reply_code_r != NULL)
+		*reply_code_r = reply;
+}
+
+const char *bounce_address_normalize(pool_t pool, const char *value)
+{
+	const char *p, *start, *end, *at;
+
+	if (value == NULL)
+		return NULL;
+	/* "rfc822; user@example.org": drop the address type */
+	p = strchr(value, ';');
+	if (p != NULL && strchr(p, '@') != NULL)
+		value = p + 1;
+	at = strchr(value, '@');
+	if (at == NULL)
+		return NULL;
+	/* the token around the '@' */
+	start = at;
+	while (start > value && !i_isspace(start[-1]) &&
+	       strchr("<>()[]\"',;:", start[-1]) == NULL)
+		start--;
+	end = at;
+	while (*end != '\0' && !i_isspace(*end) &&
+	       strchr("<>()[]\"',;:", *end) == NULL)
+		end++;
+	while (end > at + 1 && end[-1] == '.')
+		end--;
+	if (start == at || end == at + 1)
+		return NULL;
+	return p_strdup(pool, t_str_lcase(t_strdup_until(start, end)));
+}
+
+static void bounce_extract_orig_message(const struct bounce_mail *mail,
+					struct bounce_report *report)
+{
+	pool_t pool = report->pool;
+
+	if (report->orig_message_id == NULL)
+		report->orig_message_id = p_strdup(pool,
+			bounce_mail_orig_header(mail, "Message-ID"));
+	if (report->orig_from == NULL)
+		report->orig_from = p_strdup(pool,
+			bounce_mail_orig_header(mail, "From"));
+	if (report->orig_to == NULL)
+		report->orig_to = p_strdup(pool,
+			bounce_mail_orig_header(mail, "To"));
+	if (report->orig_subject == NULL)
+		report->orig_subject = p_strdup(pool,
+			bounce_mail_orig_header(mail, "Subject"));
+	if (report->orig_list_id == NULL)
+		report->orig_list_id = p_strdup(pool,
+			bounce_mail_orig_header(mail, "List-Id"));
+}
+
+static void
+bounce_extract_campaign_headers(const struct bounce_mail *mail,
+				const struct bounce_analyze_settings *set,
+				struct bounce_report *report)
+{
+	struct bounce_header *hdr;
+	const char *value;
+
+	if (set->campaign_headers == NULL)
+		return;
+	for (unsigned int i = 0; set->campaign_headers[i] != NULL; i++) {
+		const char *name = set->campaign_headers[i];
+
+		/* the original message is the one the campaign sent; some
+		   ESPs copy the headers into the bounce itself */
+		value = bounce_mail_orig_header(mail, name);
+		if (value == NULL)
+			value = bounce_mail_header(mail, name);
+		if (value == NULL)
+			continue;
+		hdr = array_append_space(&report->campaign_headers);
+		hdr->name = p_strdup(report->pool, name);
+		hdr->value = p_strdup(report->pool, value);
+	}
+}
+
+static void bounce_extract_verp(const struct bounce_mail *mail,
+				const struct bounce_analyze_settings *set,
+				struct bounce_report *report)
+{
+	const char *value, *address, *decoded;
+
+	for (unsigned int i = 0; bounce_envelope_headers[i] != NULL; i++) {
+		value = bounce_mail_header(mail, bounce_envelope_headers[i]);
+		if (value == NULL)
+			continue;
+		address = bounce_address_normalize(pool_datastack_create(),
+						   value);
+		if (address == NULL)
+			continue;
+		decoded = bounce_verp_decode(report->pool, address,
+					     set->verp_delimiters,
+					     set->verp_equals);
+		if (decoded != NULL) {
+			report->verp_recipient = decoded;
+			return;
+		}
+	}
+}
+
+static void bounce_apply_verp(struct bounce_report *report)
+{
+	struct bounce_recipient *rcpt;
+
+	if (report->verp_recipient == NULL)
+		return;
+	if (array_count(&report->recipients) == 0) {
+		/* the return path names the subscriber even when the
+		   bounce's text doesn't */
+		(void)bounce_report_add_recipient(report,
+			report->verp_recipient, "verp");
+		return;
+	}
+	if (array_count(&report->recipients) == 1) {
+		/* a VERP bounce is about exactly one subscriber: the one
+		   the list sent to, even if it was forwarded elsewhere */
+		rcpt = array_idx_modifiable(&report->recipients, 0);
+		if (rcpt->original_recipient == NULL)
+			rcpt->original_recipient = rcpt->address;
+		rcpt->address = report->verp_recipient;
+		rcpt->found_by = "verp";
+	}
+}
+
+void bounce_extract(const struct bounce_mail *mail,
+		    const struct bounce_analyze_settings *set,
+		    struct bounce_report *report)
+{
+	report->truncated = mail->truncated;
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
+		bool found;
+
+		T_BEGIN {
+			found = bounce_formats[i]->extract(mail, report);
+		} T_END;
+		if (found) {
+			report->format = bounce_formats[i]->name;
+			break;
+		}
+	}
+	T_BEGIN {
+		bounce_extract_orig_message(mail, report);
+		bounce_extract_campaign_headers(mail, set, report);
+		bounce_extract_verp(mail, set, report);
+	} T_END;
+	if (report->kind != BOUNCE_KIND_AUTOREPLY &&
+	    report->kind != BOUNCE_KIND_FEEDBACK)
+		bounce_apply_verp(report);
+}

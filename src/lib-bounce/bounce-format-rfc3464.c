@@ -1,0 +1,243 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "istream.h"
+#include "message-header-parser.h"
+#include "bounce-format.h"
+
+/* RFC 3464 (and RFC 1894) message/delivery-status: one group of
+   per-message fields, then one group per recipient, groups separated by
+   empty lines. Real MTAs get the separators wrong in both directions, so
+   a recipient group also starts when a recipient field repeats. */
+
+#define BOUNCE_DSN_MAX_RECIPIENTS 10000
+
+struct bounce_dsn_context {
+	struct bounce_report *report;
+	/* the fields of the recipient group being read */
+	const char *final_recipient, *original_recipient, *action, *status;
+	const char *remote_mta, *diagnostic, *last_attempt, *will_retry;
+	bool group_has_recipient_field;
+	unsigned int groups;
+};
+
+static const char *bounce_dsn_strip_type(const char *value)
+{
+	/* "dns; mx.example.org", "smtp; 550 ..." */
+	const char *p = strchr(value, ';');
+
+	if (p == NULL)
+		return value;
+	p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static const char *bounce_dsn_value_type(const char *value)
+{
+	const char *p = strchr(value, ';');
+
+	if (p == NULL)
+		return NULL;
+	return t_str_lcase(t_strdup_until(value, p));
+}
+
+static const char *bounce_dsn_fold(pool_t pool, const char *value)
+{
+	string_t *str = t_str_new(strlen(value));
+	bool space = FALSE;
+
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			space = str_len(str) > 0;
+			continue;
+		}
+		if (space)
+			str_append_c(str, ' ');
+		space = FALSE;
+		str_append_c(str, *p);
+	}
+	return p_strdup(pool, str_c(str));
+}
+
+static bool bounce_dsn_status_valid(const char *status)
+{
+	const char *code;
+
+	bounce_text_find_codes(status, &code, NULL);
+	return code != NULL && strncmp(status, code, strlen(code)) == 0;
+}
+
+static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
+{
+	struct bounce_report *report = ctx->report;
+	struct bounce_recipient *rcpt;
+	const char *final_addr, *orig_addr, *address;
+	const char *diag_status = NULL, *diag_reply = NULL;
+	pool_t pool = report->pool;
+
+	final_addr = bounce_address_normalize(pool, ctx->final_recipient);
+	orig_addr = bounce_address_normalize(pool, ctx->original_recipient);
+	address = final_addr != NULL ? final_addr : orig_addr;
+	if (address != NULL &&
+	    array_count(&report->recipients) < BOUNCE_DSN_MAX_RECIPIENTS) {
+		rcpt = bounce_report_add_recipient(report, address, "dsn");
+		rcpt->final_recipient = final_addr;
+		rcpt->original_recipient = orig_addr;
+		if (ctx->action == NULL ||
+		    !bounce_action_parse(t_str_lcase(ctx->action),
+					 &rcpt->action))
+			rcpt->action = BOUNCE_ACTION_FAILED;
+		if (ctx->diagnostic != NULL) {
+			rcpt->diagnostic_type =
+				p_strdup(pool, bounce_dsn_value_type(ctx->diagnostic));
+			rcpt->diagnostic = bounce_dsn_fold(pool,
+				bounce_dsn_strip_type(ctx->diagnostic));
+			bounce_text_find_codes(rcpt->diagnostic, &diag_status,
+					       &diag_reply);
+		}
+		if (ctx->status != NULL && bounce_dsn_status_valid(ctx->status)) {
+			const char *status;
+
+			bounce_text_find_codes(ctx->status, &status, NULL);
+			/* a generic X.0.0 says less than the code the remote
+			   server gave in the diagnostic */
+			if (diag_status != NULL && status[0] == diag_status[0] &&
+			    strcmp(status + 1, ".0.0") == 0)
+				status = diag_status;
+			rcpt->status = p_strdup(pool, status);
+		} else if (diag_status != NULL) {
+			rcpt->status = p_strdup(pool, diag_status);
+		}
+		rcpt->reply_code = p_strdup(pool, diag_reply);
+		if (ctx->remote_mta != NULL)
+			rcpt->remote_mta = p_strdup(pool,
+				bounce_dsn_strip_type(ctx->remote_mta));
+		rcpt->last_attempt_date = p_strdup(pool, ctx->last_attempt);
+		rcpt->will_retry_until = p_strdup(pool, ctx->will_retry);
+	}
+	ctx->final_recipient = ctx->original_recipient = NULL;
+	ctx->action = ctx->status = ctx->remote_mta = NULL;
+	ctx->diagnostic = ctx->last_attempt = ctx->will_retry = NULL;
+	ctx->group_has_recipient_field = FALSE;
+}
+
+static void
+bounce_dsn_set_field(struct bounce_dsn_context *ctx, const char **field,
+		     const char *value)
+{
+	if (*field != NULL && field != &ctx->diagnostic) {
+		/* a repeated field: a new recipient group without the
+		   empty line before it */
+		bounce_dsn_flush_recipient(ctx);
+	}
+	if (*field == NULL)
+		*field = value;
+	ctx->group_has_recipient_field = TRUE;
+}
+
+static void bounce_dsn_field(struct bounce_dsn_context *ctx,
+			     const char *name, const char *value)
+{
+	struct bounce_report *report = ctx->report;
+
+	if (strcasecmp(name, "Final-Recipient") == 0)
+		bounce_dsn_set_field(ctx, &ctx->final_recipient, value);
+	else if (strcasecmp(name, "Original-Recipient") == 0)
+		bounce_dsn_set_field(ctx, &ctx->original_recipient, value);
+	else if (strcasecmp(name, "Action") == 0)
+		bounce_dsn_set_field(ctx, &ctx->action, value);
+	else if (strcasecmp(name, "Status") == 0)
+		bounce_dsn_set_field(ctx, &ctx->status, value);
+	else if (strcasecmp(name, "Remote-MTA") == 0)
+		bounce_dsn_set_field(ctx, &ctx->remote_mta, value);
+	else if (strcasecmp(name, "Diagnostic-Code") == 0)
+		bounce_dsn_set_field(ctx, &ctx->diagnostic, value);
+	else if (strcasecmp(name, "Last-Attempt-Date") == 0)
+		bounce_dsn_set_field(ctx, &ctx->last_attempt, value);
+	else if (strcasecmp(name, "Will-Retry-Until") == 0)
+		bounce_dsn_set_field(ctx, &ctx->will_retry, value);
+	else if (strcasecmp(name, "Reporting-MTA") == 0) {
+		if (report->reporting_mta == NULL)
+			report->reporting_mta = p_strdup(report->pool,
+				bounce_dsn_strip_type(value));
+	} else if (strcasecmp(name, "Arrival-Date") == 0) {
+		if (report->arrival_date == NULL)
+			report->arrival_date = p_strdup(report->pool, value);
+	} else if (strcasecmp(name, "Original-Envelope-Id") == 0) {
+		if (report->original_envelope_id == NULL)
+			report->original_envelope_id =
+				p_strdup(report->pool, value);
+	}
+}
+
+/* Read one group of fields. Returns FALSE at the end of input. */
+static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
+				  struct istream *input)
+{
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	bool any = FALSE;
+	int ret;
+
+	parser = message_parse_header_init(input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
+	while ((ret = message_parse_header_next(parser, &hdr)) > 0) {
+		if (hdr->eoh)
+			break;
+		if (hdr->continues) {
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		any = TRUE;
+		bounce_dsn_field(ctx, hdr->name,
+				 t_strndup(hdr->full_value,
+					   hdr->full_value_len));
+	}
+	message_parse_header_deinit(&parser);
+	if (ctx->group_has_recipient_field)
+		bounce_dsn_flush_recipient(ctx);
+	ctx->groups++;
+	return any || i_stream_have_bytes_left(input);
+}
+
+static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
+					  struct bounce_report *report)
+{
+	struct bounce_dsn_context ctx;
+	struct istream *input;
+	unsigned int count_before = array_count(&report->recipients);
+
+	if (str_len(mail->delivery_status) == 0)
+		return FALSE;
+
+	i_zero(&ctx);
+	ctx.report = report;
+	input = i_stream_create_from_data(str_data(mail->delivery_status),
+					  str_len(mail->delivery_status));
+	for (;;) {
+		uoff_t offset = input->v_offset;
+
+		if (!bounce_dsn_read_group(&ctx, input) ||
+		    !i_stream_have_bytes_left(input))
+			break;
+		if (input->v_offset == offset) {
+			/* the header parser gave up on this text */
+			break;
+		}
+	}
+	i_stream_unref(&input);
+
+	if (array_count(&report->recipients) == count_before)
+		return FALSE;
+	report->kind = BOUNCE_KIND_DSN;
+	return TRUE;
+}
+
+const struct bounce_format bounce_format_rfc3464 = {
+	.name = "rfc3464",
+	.extract = bounce_format_rfc3464_extract,
+};

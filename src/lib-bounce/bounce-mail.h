@@ -1,0 +1,68 @@
+#ifndef BOUNCE_MAIL_H
+#define BOUNCE_MAIL_H
+
+#include "bounce-report.h"
+
+struct istream;
+struct bounce_analyze_settings;
+
+/* The pieces of a bounce message that the extractors look at, collected
+   in one bounded pass of lib-mail's message parser (bounce-parse.c).
+   Format modules read only this, never the raw stream. */
+struct bounce_mail {
+	pool_t pool;
+
+	/* the bounce's own top-level headers: unfolded, encoded-words
+	   decoded to UTF-8 */
+	ARRAY_TYPE(bounce_header) headers;
+	/* top-level Content-Type, lower-cased ("multipart/report"), and its
+	   report-type parameter, lower-cased (NULL if none) */
+	const char *content_type;
+	const char *report_type;
+
+	/* the human-readable text: every text/plain part outside the
+	   returned message (and the top-level body of a non-MIME mail),
+	   decoded from QP/base64 and converted to UTF-8, lines ending in
+	   "\n". If there was no text/plain part, HTML converted to text. */
+	string_t *text;
+	/* message/delivery-status (or message/global-delivery-status) bodies,
+	   transfer-decoded, lines ending in "\n" */
+	string_t *delivery_status;
+	/* message/feedback-report body (RFC 5965) */
+	string_t *feedback_report;
+
+	/* the returned original message's headers, when it was attached as
+	   message/rfc822, message/global or text/rfc822-headers */
+	ARRAY_TYPE(bounce_header) orig_headers;
+	bool have_orig_message;
+
+	/* number of MIME parts seen */
+	unsigned int part_count;
+	/* TRUE if something was cut at a bound (scan size, part count,
+	   text size); the extractors still run on what was read */
+	bool truncated;
+};
+
+/* Parse the message from input, reading at most set->max_scan_size
+   bytes. Never fails on malformed mail: whatever could be read is
+   returned. Returns -1 only if the stream itself failed (I/O error),
+   with error_r set. */
+int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
+		      pool_t pool, struct bounce_mail **mail_r,
+		      const char **error_r);
+
+/* Return the first value of a header (case-insensitive name), or NULL. */
+const char *bounce_mail_header(const struct bounce_mail *mail,
+			       const char *name);
+const char *bounce_mail_orig_header(const struct bounce_mail *mail,
+				    const char *name);
+const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
+				const char *name);
+
+/* Parse a block of RFC 5322 header text (e.g. a returned message quoted
+   inline in the bounce text) with Dovecot's header parser and append the
+   unfolded, decoded headers to headers. Stops at the first empty line. */
+void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
+			       ARRAY_TYPE(bounce_header) *headers);
+
+#endif

@@ -1,0 +1,450 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "istream.h"
+#include "rfc822-parser.h"
+#include "rfc2231-parser.h"
+#include "message-parser.h"
+#include "message-decoder.h"
+#include "message-header-decode.h"
+#include "mail-html2text.h"
+#include "bounce-mail.h"
+
+/* Bounds on what one message may cost, whatever the input claims. Each
+   collected piece is capped separately, so a huge text part can't crowd
+   out the delivery-status part that follows it. */
+#define BOUNCE_MAX_TEXT_SIZE (256 * 1024)
+#define BOUNCE_MAX_STATUS_SIZE (256 * 1024)
+#define BOUNCE_MAX_FEEDBACK_SIZE (64 * 1024)
+#define BOUNCE_MAX_ORIG_HEADER_TEXT (64 * 1024)
+#define BOUNCE_MAX_HEADERS 256
+#define BOUNCE_MAX_HEADER_VALUE 4096
+#define BOUNCE_MAX_ALL_HEADERS_SIZE (1024 * 1024)
+#define BOUNCE_MAX_NESTED_PARTS 20
+#define BOUNCE_MAX_TOTAL_PARTS 500
+
+enum bounce_part_kind {
+	/* skipped: images, applications, anything binary */
+	BOUNCE_PART_SKIP = 0,
+	BOUNCE_PART_TEXT,
+	BOUNCE_PART_HTML,
+	BOUNCE_PART_DELIVERY_STATUS,
+	BOUNCE_PART_FEEDBACK,
+	/* text/rfc822-headers or message/global: header text in the body */
+	BOUNCE_PART_HEADER_TEXT,
+};
+
+struct bounce_parse_context {
+	struct bounce_mail *mail;
+	struct message_decoder_context *decoder;
+
+	struct message_part *part;
+	enum bounce_part_kind kind;
+	bool part_in_orig;
+	bool part_is_attachment;
+
+	string_t *html;
+	struct mail_html2text *html2text;
+	string_t *header_text;
+};
+
+static bool bounce_part_in_orig(const struct message_part *part)
+{
+	/* the returned original message is the child of a message/rfc822
+	   part; everything below it belongs to it */
+	for (part = part->parent; part != NULL; part = part->parent) {
+		if ((part->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static enum bounce_part_kind
+bounce_part_kind_from_type(const char *content_type)
+{
+	if (content_type == NULL ||
+	    strcasecmp(content_type, "text/plain") == 0)
+		return BOUNCE_PART_TEXT;
+	if (mail_html2text_content_type_match(content_type))
+		return BOUNCE_PART_HTML;
+	if (strcasecmp(content_type, "message/delivery-status") == 0 ||
+	    strcasecmp(content_type, "message/global-delivery-status") == 0)
+		return BOUNCE_PART_DELIVERY_STATUS;
+	if (strcasecmp(content_type, "message/feedback-report") == 0)
+		return BOUNCE_PART_FEEDBACK;
+	if (strcasecmp(content_type, "text/rfc822-headers") == 0 ||
+	    strcasecmp(content_type, "message/global") == 0 ||
+	    strcasecmp(content_type, "message/global-headers") == 0)
+		return BOUNCE_PART_HEADER_TEXT;
+	/* some MTAs label their text parts text/x-... or text/enriched */
+	if (strncasecmp(content_type, "text/", 5) == 0)
+		return BOUNCE_PART_TEXT;
+	return BOUNCE_PART_SKIP;
+}
+
+static void
+bounce_parse_root_content_type(struct bounce_mail *mail,
+			       const unsigned char *value, size_t size)
+{
+	struct rfc822_parser_context parser;
+	const char *const *params;
+	string_t *type = t_str_new(64);
+
+	rfc822_parser_init(&parser, value, size, NULL);
+	rfc822_skip_lwsp(&parser);
+	if (rfc822_parse_content_type(&parser, type) < 0) {
+		rfc822_parser_deinit(&parser);
+		return;
+	}
+	mail->content_type = p_strdup(mail->pool, t_str_lcase(str_c(type)));
+	rfc2231_parse(&parser, &params);
+	for (; *params != NULL; params += 2) {
+		if (strcasecmp(params[0], "report-type") == 0) {
+			mail->report_type =
+				p_strdup(mail->pool, t_str_lcase(params[1]));
+			break;
+		}
+	}
+	rfc822_parser_deinit(&parser);
+}
+
+static void
+bounce_headers_add(pool_t pool, ARRAY_TYPE(bounce_header) *headers,
+		   const char *name, const unsigned char *value, size_t size,
+		   bool *truncated)
+{
+	struct bounce_header *hdr;
+
+	if (array_count(headers) >= BOUNCE_MAX_HEADERS) {
+		*truncated = TRUE;
+		return;
+	}
+	if (size > BOUNCE_MAX_HEADER_VALUE) {
+		size = BOUNCE_MAX_HEADER_VALUE;
+		*truncated = TRUE;
+	}
+	hdr = array_append_space(headers);
+	hdr->name = p_strdup(pool, name);
+	/* unfold: the decoder gives the full multi-line value */
+	char *v = p_strndup(pool, value, size);
+	for (char *p = v; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	}
+	hdr->value = v;
+}
+
+/* Append data to dest, dropping CRs so that lines end in "\n", up to
+   max bytes in dest. Returns FALSE if something was cut. */
+static bool
+bounce_str_append_text(string_t *dest, const unsigned char *data,
+		       size_t size, size_t max)
+{
+	size_t i, start = 0;
+	bool cut = FALSE;
+
+	if (str_len(dest) + size > max) {
+		size = str_len(dest) >= max ? 0 : max - str_len(dest);
+		cut = TRUE;
+	}
+	for (i = 0; i < size; i++) {
+		if (data[i] == '\r' || data[i] == '\0') {
+			str_append_data(dest, data + start, i - start);
+			start = i + 1;
+		}
+	}
+	str_append_data(dest, data + start, size - start);
+	return !cut;
+}
+
+static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
+				    struct message_part *part)
+{
+	ctx->part = part;
+	ctx->kind = BOUNCE_PART_SKIP;
+	ctx->part_in_orig = bounce_part_in_orig(part);
+	ctx->part_is_attachment = FALSE;
+	ctx->mail->part_count++;
+}
+
+static void bounce_parse_header(struct bounce_parse_context *ctx,
+				struct message_header_line *hdr)
+{
+	struct bounce_mail *mail = ctx->mail;
+	struct message_part *part = ctx->part;
+
+	if (hdr->eoh)
+		return;
+	if (part->parent == NULL) {
+		if (strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
+			bounce_parse_root_content_type(mail, hdr->full_value,
+						       hdr->full_value_len);
+		} T_END;
+		bounce_headers_add(mail->pool, &mail->headers, hdr->name,
+				   hdr->full_value, hdr->full_value_len,
+				   &mail->truncated);
+	} else if (part->parent != NULL &&
+		   (part->parent->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0 &&
+		   !bounce_part_in_orig(part->parent)) {
+		/* the top of the returned original message */
+		mail->have_orig_message = TRUE;
+		bounce_headers_add(mail->pool, &mail->orig_headers, hdr->name,
+				   hdr->full_value, hdr->full_value_len,
+				   &mail->truncated);
+	}
+	if (strcasecmp(hdr->name, "Content-Disposition") == 0 &&
+	    hdr->full_value_len >= 10 &&
+	    strncasecmp((const char *)hdr->full_value, "attachment", 10) == 0)
+		ctx->part_is_attachment = TRUE;
+}
+
+static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
+{
+	const char *content_type =
+		message_decoder_current_content_type(ctx->decoder);
+
+	if ((ctx->part->flags & MESSAGE_PART_FLAG_MULTIPART) != 0 ||
+	    (ctx->part->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0) {
+		/* the children are parsed on their own */
+		ctx->kind = BOUNCE_PART_SKIP;
+		return;
+	}
+	ctx->kind = bounce_part_kind_from_type(content_type);
+	if (ctx->part_in_orig) {
+		/* the returned message's own body tells nothing about the
+		   bounce, and its text would only mislead the extractors */
+		ctx->kind = BOUNCE_PART_SKIP;
+	} else if (ctx->kind == BOUNCE_PART_TEXT && ctx->part_is_attachment &&
+		   content_type != NULL) {
+		/* an attached text file (often the original message) */
+		ctx->kind = BOUNCE_PART_SKIP;
+	}
+}
+
+static void bounce_parse_body(struct bounce_parse_context *ctx,
+			      const struct message_block *output)
+{
+	struct bounce_mail *mail = ctx->mail;
+	bool ok = TRUE;
+
+	switch (ctx->kind) {
+	case BOUNCE_PART_SKIP:
+		break;
+	case BOUNCE_PART_TEXT:
+		ok = bounce_str_append_text(mail->text, output->data,
+					    output->size, BOUNCE_MAX_TEXT_SIZE);
+		break;
+	case BOUNCE_PART_HTML:
+		if (str_len(ctx->html) >= BOUNCE_MAX_TEXT_SIZE) {
+			ok = FALSE;
+			break;
+		}
+		if (ctx->html2text == NULL)
+			ctx->html2text = mail_html2text_init(0);
+		mail_html2text_more(ctx->html2text, output->data,
+				    output->size, ctx->html);
+		break;
+	case BOUNCE_PART_DELIVERY_STATUS:
+		ok = bounce_str_append_text(mail->delivery_status,
+					    output->data, output->size,
+					    BOUNCE_MAX_STATUS_SIZE);
+		break;
+	case BOUNCE_PART_FEEDBACK:
+		ok = bounce_str_append_text(mail->feedback_report,
+					    output->data, output->size,
+					    BOUNCE_MAX_FEEDBACK_SIZE);
+		break;
+	case BOUNCE_PART_HEADER_TEXT:
+		ok = bounce_str_append_text(ctx->header_text, output->data,
+					    output->size,
+					    BOUNCE_MAX_ORIG_HEADER_TEXT);
+		break;
+	}
+	if (!ok)
+		mail->truncated = TRUE;
+}
+
+static void bounce_parse_part_end(struct bounce_parse_context *ctx)
+{
+	struct bounce_mail *mail = ctx->mail;
+
+	if (ctx->kind == BOUNCE_PART_TEXT && str_len(mail->text) > 0 &&
+	    str_data(mail->text)[str_len(mail->text)-1] != '\n')
+		str_append_c(mail->text, '\n');
+	if (ctx->kind == BOUNCE_PART_DELIVERY_STATUS)
+		str_append_c(mail->delivery_status, '\n');
+	if (ctx->kind == BOUNCE_PART_HEADER_TEXT && !mail->have_orig_message &&
+	    str_len(ctx->header_text) > 0) {
+		mail->have_orig_message = TRUE;
+		bounce_headers_parse_text(mail->pool, str_c(ctx->header_text),
+					  str_len(ctx->header_text),
+					  &mail->orig_headers);
+	}
+	str_truncate(ctx->header_text, 0);
+	if (ctx->html2text != NULL && ctx->kind == BOUNCE_PART_HTML) {
+		mail_html2text_deinit(&ctx->html2text);
+		str_append_c(ctx->html, '\n');
+	}
+}
+
+static void bounce_parse_block(struct bounce_parse_context *ctx,
+			       struct message_block *block)
+{
+	struct message_block output;
+
+	if (block->part != ctx->part) {
+		if (ctx->part != NULL)
+			bounce_parse_part_end(ctx);
+		bounce_parse_part_begin(ctx, block->part);
+	}
+	if (block->hdr == NULL && block->size > 0 &&
+	    ctx->kind == BOUNCE_PART_SKIP) {
+		/* don't spend decoding time on skipped bodies */
+		return;
+	}
+	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
+		return;
+	if (output.hdr != NULL)
+		bounce_parse_header(ctx, output.hdr);
+	else if (block->hdr == NULL && block->size == 0)
+		bounce_parse_headers_end(ctx);
+	else if (output.size > 0)
+		bounce_parse_body(ctx, &output);
+}
+
+static struct bounce_mail *bounce_mail_alloc(pool_t pool)
+{
+	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+
+	mail->pool = pool;
+	p_array_init(&mail->headers, pool, 32);
+	p_array_init(&mail->orig_headers, pool, 32);
+	mail->text = str_new(pool, 1024);
+	mail->delivery_status = str_new(pool, 256);
+	mail->feedback_report = str_new(pool, 64);
+	return mail;
+}
+
+int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
+		      pool_t pool, struct bounce_mail **mail_r,
+		      const char **error_r)
+{
+	const struct message_parser_settings parser_set = {
+		.hdr_flags = MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE,
+		.max_nested_mime_parts = BOUNCE_MAX_NESTED_PARTS,
+		.max_total_mime_parts = BOUNCE_MAX_TOTAL_PARTS,
+		.all_headers_max_size = BOUNCE_MAX_ALL_HEADERS_SIZE,
+	};
+	struct bounce_parse_context ctx;
+	struct message_parser_ctx *parser;
+	struct message_part *parts;
+	struct message_block block;
+	struct istream *limited;
+	pool_t part_pool;
+	int ret;
+
+	i_zero(&ctx);
+	ctx.mail = bounce_mail_alloc(pool);
+	ctx.html = str_new(default_pool, 256);
+	ctx.header_text = str_new(default_pool, 256);
+	ctx.decoder = message_decoder_init(NULL, 0);
+
+	limited = i_stream_create_limit(input, max_scan_size);
+	part_pool = pool_alloconly_create("bounce message parts", 4096);
+	parser = message_parser_init(part_pool, limited, &parser_set);
+	while ((ret = message_parser_parse_next_block(parser, &block)) > 0)
+		bounce_parse_block(&ctx, &block);
+	if (ctx.part != NULL)
+		bounce_parse_part_end(&ctx);
+	message_parser_deinit(&parser, &parts);
+	if (ret == 0) {
+		/* a non-blocking stream ran dry: keep what we have */
+		ctx.mail->truncated = TRUE;
+	}
+
+	if (limited->stream_errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s",
+					   i_stream_get_name(input),
+					   i_stream_get_error(limited));
+		ret = -1;
+	} else {
+		if (input->v_offset >= max_scan_size && !input->eof)
+			ctx.mail->truncated = TRUE;
+		else if (i_stream_have_bytes_left(input))
+			ctx.mail->truncated = TRUE;
+		ret = 0;
+	}
+	if (str_len(ctx.mail->text) == 0 && str_len(ctx.html) > 0)
+		str_append_str(ctx.mail->text, ctx.html);
+
+	if (ctx.html2text != NULL)
+		mail_html2text_deinit(&ctx.html2text);
+	message_decoder_deinit(&ctx.decoder);
+	str_free(&ctx.html);
+	str_free(&ctx.header_text);
+	pool_unref(&part_pool);
+	i_stream_unref(&limited);
+	*mail_r = ctx.mail;
+	return ret;
+}
+
+const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
+				const char *name)
+{
+	const struct bounce_header *hdr;
+
+	array_foreach(headers, hdr) {
+		if (strcasecmp(hdr->name, name) == 0)
+			return hdr->value;
+	}
+	return NULL;
+}
+
+const char *bounce_mail_header(const struct bounce_mail *mail,
+			       const char *name)
+{
+	return bounce_headers_find(&mail->headers, name);
+}
+
+const char *bounce_mail_orig_header(const struct bounce_mail *mail,
+				    const char *name)
+{
+	return bounce_headers_find(&mail->orig_headers, name);
+}
+
+void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
+			       ARRAY_TYPE(bounce_header) *headers)
+{
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	struct istream *input;
+	bool truncated = FALSE;
+	string_t *value;
+
+	/* skip leading blank lines: some MTAs put one before the headers */
+	while (size > 0 && (*text == '\n' || *text == '\r')) {
+		text++;
+		size--;
+	}
+	input = i_stream_create_from_data(text, size);
+	parser = message_parse_header_init(input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
+	value = t_str_new(256);
+	while (message_parse_header_next(parser, &hdr) > 0) {
+		if (hdr->eoh)
+			break;
+		if (hdr->continues) {
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		str_truncate(value, 0);
+		message_header_decode_utf8(hdr->full_value, hdr->full_value_len,
+					   value, NULL);
+		bounce_headers_add(pool, headers, hdr->name, str_data(value),
+				   str_len(value), &truncated);
+	}
+	message_parse_header_deinit(&parser);
+	i_stream_unref(&input);
+}

@@ -1,0 +1,344 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "str-sanitize.h"
+#include "ioloop.h"
+#include "istream.h"
+#include "seq-range-array.h"
+#include "mail-user.h"
+#include "mail-storage-private.h"
+#include "mail-storage-hooks.h"
+#include "notify-plugin.h"
+#include "bounce-analyze.h"
+#include "bounce-store.h"
+#include "bounce-plugin.h"
+
+/* The mail plugin: parse every message saved into the bounce mailbox
+   before commit (the stream is at hand and cheap to read), and record
+   the results after commit, when the UIDs are known. Nothing here may
+   fail a save: errors are logged and the message stays in the mailbox
+   for "doveadm bounce rescan". */
+
+#define BOUNCE_USER_CONTEXT(obj) \
+	MODULE_CONTEXT(obj, bounce_user_module)
+
+struct bounce_user {
+	union mail_user_module_context module_ctx;
+	struct bounce_user_settings set;
+	struct event *event;
+};
+
+/* one saved message, parsed, waiting for its UID */
+struct bounce_pending {
+	struct bounce_report *report;
+	const char *message_guid;
+	const char *message_id;
+	/* "save", "deliver", "copy": for the log */
+	const char *how;
+};
+
+struct bounce_transaction {
+	pool_t pool;
+	struct bounce_user *buser;
+	struct mailbox *box;
+	const char *vname;
+	const char *mailbox_guid;
+	ARRAY(struct bounce_pending) pending;
+	unsigned int parse_failures;
+};
+
+static struct event_category event_category_bounce = {
+	.name = "bounce",
+};
+
+static MODULE_CONTEXT_DEFINE_INIT(bounce_user_module,
+				  &mail_user_module_register);
+static struct notify_context *bounce_notify_ctx;
+
+BOUNCE_EXPORT const char *bounce_plugin_version = DOVECOT_ABI_VERSION;
+BOUNCE_EXPORT const char *bounce_plugin_dependencies[] = { "notify", NULL };
+BOUNCE_EXPORT void bounce_plugin_init(struct module *module);
+BOUNCE_EXPORT void bounce_plugin_deinit(void);
+
+static void bounce_user_deinit(struct mail_user *user)
+{
+	struct bounce_user *buser = BOUNCE_USER_CONTEXT(user);
+
+	event_unref(&buser->event);
+	buser->module_ctx.super.deinit(user);
+}
+
+static void bounce_mail_user_created(struct mail_user *user)
+{
+	struct mail_user_vfuncs *v = user->vlast;
+	struct bounce_user *buser;
+	const char *error;
+
+	/* LMTP and LDA create a raw user for the incoming mail, and shared
+	   namespaces autocreate their owners: neither has a bounce mailbox */
+	if (user->autocreated)
+		return;
+
+	buser = p_new(user->pool, struct bounce_user, 1);
+	if (bounce_user_settings_read(user, &buser->set, &error) < 0) {
+		/* the plugin stays off for this user; mail flows as usual */
+		e_error(user->event, "bounce: %s - plugin disabled", error);
+		return;
+	}
+	buser->event = event_create(user->event);
+	event_add_category(buser->event, &event_category_bounce);
+	event_set_append_log_prefix(buser->event, "bounce: ");
+	e_debug(buser->event, "mailbox=%s db=%s", buser->set.mailbox,
+		buser->set.db_path);
+
+	buser->module_ctx.super = *v;
+	user->vlast = &buser->module_ctx.super;
+	v->deinit = bounce_user_deinit;
+	MODULE_CONTEXT_SET(user, bounce_user_module, buser);
+}
+
+static void *
+bounce_mail_transaction_begin(struct mailbox_transaction_context *t)
+{
+	struct mailbox *box = mailbox_transaction_get_mailbox(t);
+	struct bounce_user *buser = BOUNCE_USER_CONTEXT(box->storage->user);
+	struct bounce_transaction *btxn;
+	pool_t pool;
+
+	/* notify callbacks are process-wide: skip users without the plugin */
+	if (buser == NULL)
+		return NULL;
+	if (strcmp(mailbox_get_vname(box), buser->set.mailbox) != 0)
+		return NULL;
+	/* dsync replicating into this mailbox: the replica's own saves were
+	   recorded on the server that received them */
+	if ((t->flags & MAILBOX_TRANSACTION_FLAG_SYNC) != 0)
+		return NULL;
+
+	/* Single-recipient LMTP/LDA and doveadm save don't ask for UIDs, and
+	   maildir then only try-locks the uidlist: under concurrent delivery
+	   many commits come back without UIDs. A row must name its message,
+	   so ask for them. */
+	t->flags |= MAILBOX_TRANSACTION_FLAG_ASSIGN_UIDS;
+
+	pool = pool_alloconly_create("bounce transaction", 2048);
+	btxn = p_new(pool, struct bounce_transaction, 1);
+	btxn->pool = pool;
+	btxn->buser = buser;
+	btxn->box = box;
+	btxn->vname = p_strdup(pool, mailbox_get_vname(box));
+	p_array_init(&btxn->pending, pool, 4);
+	return btxn;
+}
+
+static void bounce_transaction_free(struct bounce_transaction *btxn)
+{
+	pool_unref(&btxn->pool);
+}
+
+static const char *bounce_mailbox_guid(struct bounce_transaction *btxn)
+{
+	struct mailbox_metadata metadata;
+
+	if (btxn->mailbox_guid != NULL)
+		return btxn->mailbox_guid;
+	if (mailbox_get_metadata(btxn->box, MAILBOX_METADATA_GUID,
+				 &metadata) < 0)
+		btxn->mailbox_guid = "";
+	else
+		btxn->mailbox_guid = p_strdup(btxn->pool,
+					      guid_128_to_string(metadata.guid));
+	return btxn->mailbox_guid;
+}
+
+static int bounce_analyze_mail(struct bounce_transaction *btxn,
+			       struct mail *mail, const char *how)
+{
+	struct bounce_pending *pending;
+	struct istream *input;
+	const char *value, *error;
+
+	pending = array_append_space(&btxn->pending);
+	pending->how = how;
+	if (mail_get_special(mail, MAIL_FETCH_GUID, &value) == 0)
+		pending->message_guid = p_strdup(btxn->pool, value);
+	if (mail_get_first_header(mail, "Message-ID", &value) > 0)
+		pending->message_id = p_strdup(btxn->pool, value);
+
+	if (mail_get_stream_because(mail, NULL, NULL, "bounce analysis",
+				    &input) < 0) {
+		error = mailbox_get_last_internal_error(mail->box, NULL);
+		e_error(btxn->buser->event,
+			"Failed to read saved mail in %s: %s",
+			btxn->vname, error);
+		return -1;
+	}
+	if (bounce_analyze_stream(input, &btxn->buser->set.analyze,
+				  btxn->pool, &pending->report, &error) < 0) {
+		e_error(btxn->buser->event,
+			"Failed to parse saved mail in %s: %s",
+			btxn->vname, error);
+		pending->report = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void bounce_save_or_copy(struct bounce_transaction *btxn,
+				struct mail *mail, const char *how)
+{
+	int ret;
+
+	(void)bounce_mailbox_guid(btxn);
+	T_BEGIN {
+		ret = bounce_analyze_mail(btxn, mail, how);
+	} T_END;
+	if (ret < 0)
+		btxn->parse_failures++;
+}
+
+static void bounce_mail_save(void *txn, struct mail *mail)
+{
+	struct bounce_transaction *btxn = txn;
+
+	/* POST_SESSION marks LMTP/LDA delivery (incl. Sieve fileinto) */
+	bounce_save_or_copy(btxn, mail,
+		(mail->box->flags & MAILBOX_FLAG_POST_SESSION) != 0 ?
+		"deliver" : "save");
+}
+
+static void bounce_mail_copy(void *txn, struct mail *src ATTR_UNUSED,
+			     struct mail *dst)
+{
+	bounce_save_or_copy(txn, dst, "copy");
+}
+
+static void bounce_emit_recorded(struct bounce_transaction *btxn,
+				 const struct bounce_pending *pending,
+				 uint32_t uid)
+{
+	const struct bounce_recipient *rcpt;
+
+	array_foreach(&pending->report->recipients, rcpt) {
+		struct event *event = event_create(btxn->buser->event);
+
+		event_set_name(event, "bounce_recorded");
+		event_add_str(event, "mailbox", btxn->vname);
+		event_add_str(event, "category",
+			      bounce_category_name(rcpt->category));
+		event_add_str(event, "reason", bounce_reason_name(rcpt->reason));
+		event_add_str(event, "how", pending->how);
+		/* metrics count this event even with debug logging off */
+		e_debug(event, "%s uid=%u recipient=%s reason=%s category=%s",
+			pending->how, uid, str_sanitize(rcpt->address, 256),
+			bounce_reason_name(rcpt->reason),
+			bounce_category_name(rcpt->category));
+		event_unref(&event);
+	}
+}
+
+static int bounce_record_all(struct bounce_transaction *btxn,
+			     struct mail_transaction_commit_changes *changes,
+			     unsigned int *missing_r, const char **error_r)
+{
+	struct bounce_store *store;
+	struct bounce_store_message msg;
+	struct bounce_pending *pending;
+	struct seq_range_iter iter;
+	unsigned int n = 0;
+	uint32_t uid;
+	int ret = 0;
+
+	*missing_r = 0;
+	if (bounce_store_open(btxn->buser->set.db_path,
+			      btxn->buser->set.busy_timeout_msecs,
+			      &store, error_r) < 0)
+		return -1;
+
+	seq_range_array_iter_init(&iter, &changes->saved_uids);
+	array_foreach_modifiable(&btxn->pending, pending) {
+		if (!seq_range_array_iter_nth(&iter, n++, &uid))
+			uid = 0;
+		if (pending->report == NULL) {
+			(*missing_r)++;
+			continue;
+		}
+		i_zero(&msg);
+		msg.mailbox = btxn->vname;
+		msg.mailbox_guid = btxn->mailbox_guid;
+		msg.uid = uid;
+		msg.message_guid = pending->message_guid != NULL ?
+			pending->message_guid :
+			t_strdup_printf("%s:%u", btxn->mailbox_guid, uid);
+		msg.message_id = pending->message_id;
+		msg.recorded_at = ioloop_time;
+		if (bounce_store_record(store, &msg, pending->report,
+					error_r) < 0) {
+			ret = -1;
+			break;
+		}
+		bounce_emit_recorded(btxn, pending, uid);
+	}
+	bounce_store_close(&store);
+	return ret;
+}
+
+static void
+bounce_mail_transaction_commit(void *txn,
+			       struct mail_transaction_commit_changes *changes)
+{
+	struct bounce_transaction *btxn = txn;
+	unsigned int missing;
+	const char *error;
+	int ret;
+
+	if (array_count(&btxn->pending) == 0) {
+		bounce_transaction_free(btxn);
+		return;
+	}
+	T_BEGIN {
+		ret = bounce_record_all(btxn, changes, &missing, &error);
+		if (ret < 0) {
+			/* the mail is saved; only our rows are missing */
+			e_error(btxn->buser->event,
+				"Failed to record %u bounce message(s) saved to %s "
+				"(user %s): %s - the mail is kept, run "
+				"'doveadm bounce rescan -u %s' once fixed",
+				array_count(&btxn->pending), btxn->vname,
+				btxn->box->storage->user->username, error,
+				btxn->box->storage->user->username);
+		}
+	} T_END;
+	bounce_transaction_free(btxn);
+}
+
+static void bounce_mail_transaction_rollback(void *txn)
+{
+	bounce_transaction_free(txn);
+}
+
+static const struct notify_vfuncs bounce_notify_vfuncs = {
+	.mail_transaction_begin = bounce_mail_transaction_begin,
+	.mail_save = bounce_mail_save,
+	.mail_copy = bounce_mail_copy,
+	.mail_transaction_commit = bounce_mail_transaction_commit,
+	.mail_transaction_rollback = bounce_mail_transaction_rollback,
+};
+
+static struct mail_storage_hooks bounce_mail_storage_hooks = {
+	.mail_user_created = bounce_mail_user_created,
+};
+
+void bounce_plugin_init(struct module *module)
+{
+	bounce_notify_ctx = notify_register(&bounce_notify_vfuncs);
+	mail_storage_hooks_add(module, &bounce_mail_storage_hooks);
+}
+
+void bounce_plugin_deinit(void)
+{
+	mail_storage_hooks_remove(&bounce_mail_storage_hooks);
+	notify_unregister(bounce_notify_ctx);
+}

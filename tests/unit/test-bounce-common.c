@@ -1,0 +1,79 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "failures.h"
+#include "test-bounce-common.h"
+
+static unsigned int expected_errors;
+static failure_callback_t *orig_error_handler;
+
+static void ATTR_FORMAT(2, 0)
+test_error_handler(const struct failure_context *ctx, const char *format,
+		   va_list args)
+{
+	bool expected = expected_errors > 0;
+
+	if (expected)
+		expected_errors--;
+	if (!expected || getenv("TEST_VERBOSE") != NULL) {
+		va_list args2;
+
+		VA_COPY(args2, args);
+		orig_error_handler(ctx, format, args2);
+		va_end(args2);
+	}
+	if (!expected && ctx->type != LOG_TYPE_DEBUG &&
+	    ctx->type != LOG_TYPE_INFO)
+		fail_msg("unexpected error logged");
+}
+
+void test_expect_errors(unsigned int n)
+{
+	expected_errors += n;
+}
+
+int test_group_setup(void **state ATTR_UNUSED)
+{
+	lib_init();
+	failure_callback_t *fatal, *info, *debug;
+
+	i_get_failure_handlers(&fatal, &orig_error_handler, &info, &debug);
+	i_set_error_handler(test_error_handler);
+	return 0;
+}
+
+int test_group_teardown(void **state ATTR_UNUSED)
+{
+	i_set_error_handler(orig_error_handler);
+	lib_deinit();
+	return 0;
+}
+
+static data_stack_frame_t test_data_stack_id;
+
+int test_setup(void **state ATTR_UNUSED)
+{
+	expected_errors = 0;
+	test_data_stack_id = t_push("unit test");
+	return 0;
+}
+
+int test_teardown(void **state ATTR_UNUSED)
+{
+	if (!t_pop(&test_data_stack_id))
+		fail_msg("data stack frame leaked");
+	if (expected_errors != 0) {
+		expected_errors = 0;
+		fail_msg("expected error was not logged");
+	}
+	return 0;
+}
+
+const char *test_srcdir_path(const char *relpath)
+{
+	const char *top = getenv("top_srcdir");
+
+	if (top == NULL)
+		top = ".";
+	return t_strconcat(top, "/tests/", relpath, NULL);
+}

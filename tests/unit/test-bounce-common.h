@@ -1,0 +1,27 @@
+#ifndef TEST_BOUNCE_COMMON_H
+#define TEST_BOUNCE_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* cmocka glue for Dovecot code: lib_init() around the group, a data
+   stack frame around each test, and any i_error()/i_warning() that a
+   test didn't announce with test_expect_errors() fails it. */
+
+int test_group_setup(void **state);
+int test_group_teardown(void **state);
+int test_setup(void **state);
+int test_teardown(void **state);
+/* the next n error/warning log lines are expected */
+void test_expect_errors(unsigned int n);
+
+#define test_case(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
+#define test_run_group(tests) \
+	cmocka_run_group_tests(tests, test_group_setup, test_group_teardown)
+
+/* read tests/<relpath> from the source tree */
+const char *test_srcdir_path(const char *relpath);
+
+#endif

@@ -1,0 +1,208 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "unlink-directory.h"
+#include "bounce-store.h"
+#include "test-bounce-common.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+/* The record step against real SQLite files in a temporary directory. */
+
+static const char *test_dir;
+
+static const char *make_test_dir(void)
+{
+	char template[] = "/tmp/bounce-store-test.XXXXXX";
+
+	if (mkdtemp(template) == NULL)
+		fail_msg("mkdtemp() failed: %m");
+	return t_strdup(template);
+}
+
+static void remove_test_dir(const char *dir)
+{
+	const char *error;
+
+	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
+		fail_msg("%s", error);
+}
+
+static struct bounce_report *make_report(pool_t pool, unsigned int count)
+{
+	struct bounce_report *report = p_new(pool, struct bounce_report, 1);
+
+	report->pool = pool;
+	p_array_init(&report->recipients, pool, 4);
+	p_array_init(&report->campaign_headers, pool, 4);
+	report->format = "rfc3464";
+	report->reporting_mta = "mx.example.net";
+	report->orig_message_id = "<orig@example.com>";
+	for (unsigned int i = 0; i < count; i++) {
+		struct bounce_recipient *rcpt =
+			array_append_space(&report->recipients);
+		rcpt->address = p_strdup_printf(pool, "user%u@example.org", i);
+		rcpt->action = BOUNCE_ACTION_FAILED;
+		rcpt->status = "5.1.1";
+		rcpt->reply_code = "550";
+		rcpt->diagnostic = "550 5.1.1 user unknown";
+		rcpt->reason = BOUNCE_REASON_USERUNKNOWN;
+		rcpt->category = BOUNCE_CATEGORY_HARD;
+		rcpt->hard = TRUE;
+		rcpt->rule = "status:5.1.1";
+	}
+	return report;
+}
+
+struct collected {
+	ARRAY_TYPE(const_string) rows;
+	pool_t pool;
+};
+
+static unsigned int column_idx(const char *key)
+{
+	for (unsigned int i = 0; i < bounce_store_bounce_columns_count; i++) {
+		if (strcmp(bounce_store_bounce_columns[i].key, key) == 0)
+			return i;
+	}
+	fail_msg("no column %s", key);
+	return 0;
+}
+
+static void collect_row(const char *const *values, void *context)
+{
+	struct collected *c = context;
+	const char *row = p_strdup_printf(c->pool, "%s|%s|%s|%s|%s",
+		values[column_idx("recipient")], values[column_idx("uid")],
+		values[column_idx("status")], values[column_idx("category")],
+		values[column_idx("mailbox")]);
+
+	array_push_back(&c->rows, &row);
+}
+
+static unsigned int list_rows(struct bounce_store *store,
+			      struct collected *c,
+			      const struct bounce_store_filter *filter)
+{
+	const char *error;
+
+	array_clear(&c->rows);
+	assert_int_equal(bounce_store_list(store, filter, collect_row, c,
+					   &error), 0);
+	return array_count(&c->rows);
+}
+
+static void test_store_record_and_list(void **state ATTR_UNUSED)
+{
+	const char *dir = make_test_dir();
+	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
+	pool_t pool = pool_alloconly_create("test", 4096);
+	struct bounce_store_filter filter;
+	struct bounce_store_message msg;
+	struct bounce_store *store;
+	struct collected c;
+	const char *error;
+	struct stat st;
+
+	c.pool = pool;
+	p_array_init(&c.rows, pool, 8);
+	assert_int_equal(bounce_store_open(path, 1000, &store, &error), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	i_zero(&msg);
+	msg.mailbox = "Bounces";
+	msg.mailbox_guid = "0123456789abcdef0123456789abcdef";
+	msg.message_guid = "guid-1";
+	msg.message_id = "<dsn-1@mx.example.net>";
+	msg.uid = 7;
+	msg.recorded_at = 1793613604;
+	assert_int_equal(bounce_store_record(store, &msg,
+					     make_report(pool, 2), &error), 2);
+
+	i_zero(&filter);
+	assert_int_equal(list_rows(store, &c, &filter), 2);
+	assert_string_equal(array_idx_elem(&c.rows, 0),
+			    "user0@example.org|7|5.1.1|hard|Bounces");
+
+	/* the same bounce again (rescan, or moved): no new rows, the
+	   location follows */
+	msg.uid = 9;
+	msg.mailbox = "Bounces/old";
+	assert_int_equal(bounce_store_record(store, &msg,
+					     make_report(pool, 2), &error), 2);
+	assert_int_equal(list_rows(store, &c, &filter), 2);
+	assert_string_equal(array_idx_elem(&c.rows, 1),
+			    "user1@example.org|9|5.1.1|hard|Bounces/old");
+
+	/* a mail with no recipients still gets one row */
+	msg.message_id = NULL;
+	msg.message_guid = "guid-2";
+	assert_int_equal(bounce_store_record(store, &msg,
+					     make_report(pool, 0), &error), 1);
+	assert_int_equal(list_rows(store, &c, &filter), 3);
+	assert_string_equal(array_idx_elem(&c.rows, 2),
+			    "|9||unknown|Bounces/old");
+
+	filter.recipient = "USER1@example.org";
+	assert_int_equal(list_rows(store, &c, &filter), 1);
+	i_zero(&filter);
+	filter.domain = "example.org";
+	filter.limit = 1;
+	assert_int_equal(list_rows(store, &c, &filter), 1);
+	bounce_store_close(&store);
+
+	/* reopening keeps the schema and the rows */
+	assert_int_equal(bounce_store_open_readonly(path, 1000, &store,
+						    &error), 0);
+	i_zero(&filter);
+	assert_int_equal(list_rows(store, &c, &filter), 3);
+	bounce_store_close(&store);
+
+	pool_unref(&pool);
+	remove_test_dir(dir);
+}
+
+static void test_store_open_errors(void **state ATTR_UNUSED)
+{
+	const char *dir = make_test_dir();
+	const char *path = t_strconcat(dir, "/corrupt.sqlite", NULL);
+	struct bounce_store *store;
+	const char *error;
+	FILE *f;
+
+	/* missing directory */
+	assert_int_equal(bounce_store_open(t_strconcat(dir, "/nope/x.sqlite",
+						       NULL), 100, &store,
+					   &error), -1);
+	assert_non_null(strstr(error, "No such file or directory"));
+
+	/* random bytes where the database should be */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (unsigned int i = 0; i < 4096; i++)
+		fputc((int)((i * 7919) & 0xff), f);
+	fclose(f);
+	assert_int_equal(bounce_store_open(path, 100, &store, &error), -1);
+	assert_non_null(strstr(error, "not a database"));
+
+	/* read-only open of a file that doesn't exist */
+	assert_int_equal(bounce_store_open_readonly(
+		t_strconcat(dir, "/missing.sqlite", NULL), 100, &store,
+		&error), -1);
+	remove_test_dir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		test_case(test_store_record_and_list),
+		test_case(test_store_open_errors),
+	};
+	(void)test_dir;
+	return test_run_group(tests);
+}
