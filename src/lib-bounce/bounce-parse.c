@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "unichar.h"
 #include "istream.h"
 #include "rfc822-parser.h"
 #include "rfc2231-parser.h"
@@ -16,7 +17,8 @@
    collected piece is capped separately, so a huge text part can't crowd
    out the delivery-status part that follows it. */
 #define BOUNCE_MAX_TEXT_SIZE (256 * 1024)
-#define BOUNCE_MAX_STATUS_SIZE (256 * 1024)
+/* a DSN for 10,000 recipients, the most a report keeps, still fits */
+#define BOUNCE_MAX_STATUS_SIZE (1024 * 1024)
 #define BOUNCE_MAX_FEEDBACK_SIZE (64 * 1024)
 #define BOUNCE_MAX_ORIG_HEADER_TEXT (64 * 1024)
 #define BOUNCE_MAX_HEADERS 256
@@ -122,7 +124,10 @@ bounce_headers_add(pool_t pool, ARRAY_TYPE(bounce_header) *headers,
 		return;
 	}
 	if (size > BOUNCE_MAX_HEADER_VALUE) {
-		size = BOUNCE_MAX_HEADER_VALUE;
+		/* never leave half a character: the value goes to SQLite
+		   and JSON as UTF-8 */
+		size = uni_utf8_data_truncate(value, size,
+					      BOUNCE_MAX_HEADER_VALUE);
 		*truncated = TRUE;
 	}
 	hdr = array_append_space(headers);
@@ -146,7 +151,8 @@ bounce_str_append_text(string_t *dest, const unsigned char *data,
 	bool cut = FALSE;
 
 	if (str_len(dest) + size > max) {
-		size = str_len(dest) >= max ? 0 : max - str_len(dest);
+		size = str_len(dest) >= max ? 0 :
+			uni_utf8_data_truncate(data, size, max - str_len(dest));
 		cut = TRUE;
 	}
 	for (i = 0; i < size; i++) {
@@ -166,7 +172,11 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->kind = BOUNCE_PART_SKIP;
 	ctx->part_in_orig = bounce_part_in_orig(part);
 	ctx->part_is_attachment = FALSE;
-	ctx->mail->part_count++;
+	if (++ctx->mail->part_count >= BOUNCE_MAX_TOTAL_PARTS) {
+		/* the parser stops splitting parts at its limit without
+		   flagging them: whatever follows is in this last part */
+		ctx->mail->truncated = TRUE;
+	}
 }
 
 static void bounce_parse_header(struct bounce_parse_context *ctx,
@@ -205,6 +215,12 @@ static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 	const char *content_type =
 		message_decoder_current_content_type(ctx->decoder);
 
+	if ((ctx->part->flags & MESSAGE_PART_FLAG_OVERFLOW) != 0) {
+		/* past the nesting or part count limit: the parser keeps
+		   the rest as one blob, and the report must say that
+		   something was left unread */
+		ctx->mail->truncated = TRUE;
+	}
 	if ((ctx->part->flags & MESSAGE_PART_FLAG_MULTIPART) != 0 ||
 	    (ctx->part->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0) {
 		/* the children are parsed on their own */
