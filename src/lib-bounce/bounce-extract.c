@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "hash.h"
 #include "message-address.h"
 #include "bounce-settings.h"
 #include "bounce-verp.h"
@@ -23,22 +24,83 @@ static const char *const bounce_envelope_headers[] = {
 	"To", NULL
 };
 
+struct bounce_recipient_index {
+	/* address -> its position in report->recipients + 1. Exists only
+	   while bounce_extract() runs: a DSN may list thousands of
+	   recipients, and a linear search for each would be quadratic. */
+	HASH_TABLE(const char *, void *) positions;
+	/* what the formats fill in for recipients past the cap */
+	struct bounce_recipient overflow;
+};
+
+static struct bounce_recipient_index *
+bounce_recipient_index_get(struct bounce_report *report)
+{
+	if (report->recipient_index == NULL) {
+		report->recipient_index = p_new(report->pool,
+			struct bounce_recipient_index, 1);
+	}
+	return report->recipient_index;
+}
+
+static struct bounce_recipient *
+bounce_report_find_recipient(struct bounce_report *report,
+			     const char *address)
+{
+	struct bounce_recipient_index *index = report->recipient_index;
+	struct bounce_recipient *rcpt;
+	void *pos;
+
+	if (index != NULL && hash_table_is_created(index->positions)) {
+		pos = hash_table_lookup(index->positions, address);
+		if (pos == NULL)
+			return NULL;
+		return array_idx_modifiable(&report->recipients,
+					    POINTER_CAST_TO(pos, unsigned int) - 1);
+	}
+	/* called outside bounce_extract() */
+	array_foreach_modifiable(&report->recipients, rcpt) {
+		if (strcmp(rcpt->address, address) == 0)
+			return rcpt;
+	}
+	return NULL;
+}
+
+static void bounce_recipient_init(struct bounce_recipient *rcpt,
+				  const char *address, const char *found_by)
+{
+	i_zero(rcpt);
+	rcpt->address = address;
+	rcpt->found_by = found_by;
+	rcpt->action = BOUNCE_ACTION_FAILED;
+	rcpt->reason_hint = BOUNCE_REASON_UNDEFINED;
+}
+
 struct bounce_recipient *
 bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by)
 {
+	struct bounce_recipient_index *index;
 	struct bounce_recipient *rcpt;
 	const char *lower = t_str_lcase(address);
 
-	array_foreach_modifiable(&report->recipients, rcpt) {
-		if (strcmp(rcpt->address, lower) == 0)
-			return rcpt;
+	rcpt = bounce_report_find_recipient(report, lower);
+	if (rcpt != NULL)
+		return rcpt;
+	if (array_count(&report->recipients) >= BOUNCE_MAX_RECIPIENTS) {
+		index = bounce_recipient_index_get(report);
+		report->truncated = TRUE;
+		bounce_recipient_init(&index->overflow,
+				      p_strdup(report->pool, lower), found_by);
+		return &index->overflow;
 	}
 	rcpt = array_append_space(&report->recipients);
-	rcpt->address = p_strdup(report->pool, lower);
-	rcpt->found_by = found_by;
-	rcpt->action = BOUNCE_ACTION_FAILED;
-	rcpt->reason_hint = BOUNCE_REASON_UNDEFINED;
+	bounce_recipient_init(rcpt, p_strdup(report->pool, lower), found_by);
+	index = report->recipient_index;
+	if (index != NULL && hash_table_is_created(index->positions)) {
+		hash_table_insert(index->positions, rcpt->address,
+			POINTER_CAST(array_count(&report->recipients)));
+	}
 	return rcpt;
 }
 
@@ -243,7 +305,21 @@ void bounce_extract(const struct bounce_mail *mail,
 		    const struct bounce_analyze_settings *set,
 		    struct bounce_report *report)
 {
-	report->truncated = mail->truncated;
+	struct bounce_recipient_index *index;
+	const struct bounce_recipient *rcpt;
+
+	if (mail->truncated)
+		report->truncated = TRUE;
+	/* the index holds memory outside the report's pool: it lives only
+	   as long as the formats add recipients */
+	index = bounce_recipient_index_get(report);
+	hash_table_create(&index->positions, default_pool, 0, str_hash,
+			  strcmp);
+	array_foreach(&report->recipients, rcpt) {
+		hash_table_insert(index->positions, rcpt->address,
+			POINTER_CAST(array_foreach_idx(&report->recipients,
+						       rcpt) + 1));
+	}
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
 		bool found;
 
@@ -263,4 +339,5 @@ void bounce_extract(const struct bounce_mail *mail,
 	if (report->kind != BOUNCE_KIND_AUTOREPLY &&
 	    report->kind != BOUNCE_KIND_FEEDBACK)
 		bounce_apply_verp(report);
+	hash_table_destroy(&index->positions);
 }

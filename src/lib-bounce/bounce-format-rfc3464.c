@@ -12,8 +12,6 @@
    empty lines. Real MTAs get the separators wrong in both directions, so
    a recipient group also starts when a recipient field repeats. */
 
-#define BOUNCE_DSN_MAX_RECIPIENTS 10000
-
 struct bounce_dsn_context {
 	struct bounce_report *report;
 	/* the fields of the recipient group being read */
@@ -82,8 +80,7 @@ static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
 	final_addr = bounce_address_normalize(pool, ctx->final_recipient);
 	orig_addr = bounce_address_normalize(pool, ctx->original_recipient);
 	address = final_addr != NULL ? final_addr : orig_addr;
-	if (address != NULL &&
-	    array_count(&report->recipients) < BOUNCE_DSN_MAX_RECIPIENTS) {
+	if (address != NULL) {
 		rcpt = bounce_report_add_recipient(report, address, "dsn");
 		rcpt->final_recipient = final_addr;
 		rcpt->original_recipient = orig_addr;

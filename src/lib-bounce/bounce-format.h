@@ -32,8 +32,15 @@ void bounce_extract(const struct bounce_mail *mail,
 
 /* Helpers shared by the format modules (bounce-extract.c) */
 
+/* A report keeps at most this many recipients, whatever the bounce
+   claims. */
+#define BOUNCE_MAX_RECIPIENTS 10000
+
 /* Add a recipient with the given bare address (lower-cased here).
-   Returns the new recipient, or the existing one for the same address. */
+   Returns the new recipient, or the existing one for the same address.
+   Past BOUNCE_MAX_RECIPIENTS it sets report->truncated and returns a
+   stand-in that is not part of the report: never NULL, so a format can
+   fill it in like any other and needs no cap of its own. */
 struct bounce_recipient *
 bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by);

@@ -61,6 +61,8 @@ struct bounce_recipient {
 };
 ARRAY_DEFINE_TYPE(bounce_recipient, struct bounce_recipient);
 
+struct bounce_recipient_index;
+
 enum bounce_kind {
 	/* nothing recognisable */
 	BOUNCE_KIND_NONE = 0,
@@ -107,6 +109,11 @@ struct bounce_report {
 
 	/* TRUE if the scan stopped at bounce_max_scan_size or another bound */
 	bool truncated;
+
+	/* private to bounce-extract.c: de-duplicates recipients in constant
+	   time while the formats run, and holds the stand-in handed out
+	   past BOUNCE_MAX_RECIPIENTS */
+	struct bounce_recipient_index *recipient_index;
 };
 
 #endif
