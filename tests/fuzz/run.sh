@@ -30,7 +30,9 @@ if ! ${FUZZ_CC:-clang} -fsanitize=fuzzer,address,undefined \
 	exit 77
 fi
 
-${MAKE:-make} -C "$top_builddir" fuzz-build || exit 1
+# a make of its own: the jobserver of a parallel make check does not
+# reach through the test driver
+MAKEFLAGS= ${MAKE:-make} -C "$top_builddir" fuzz-build || exit 1
 
 # the seeds are globbed now: every sample message anyone added
 rm -rf "$fuzz_dir/seeds"

@@ -59,7 +59,8 @@
 #define BOUND_FULL_SCAN_PEAK_MIB 32
 /* the report: recipients are capped, so is every string in it */
 #define BOUND_REPORT_POOL_MIB 16
-#define BOUND_ASAN_CPU_FACTOR 5
+/* ASan's allocator and quarantine cost system time on every malloc */
+#define BOUND_ASAN_CPU_FACTOR 20
 
 /* the engine's caps, as documented in bounce-parse.c/bounce-extract.c */
 #define MAX_RECIPIENTS 10000
