@@ -26,8 +26,9 @@ static const char *const bounce_envelope_headers[] = {
 
 struct bounce_recipient_index {
 	/* address -> its position in report->recipients + 1. Exists only
-	   while bounce_extract() runs: a DSN may list thousands of
-	   recipients, and a linear search for each would be quadratic. */
+	   while bounce_extract() runs (its memory is outside the report's
+	   pool): a DSN may list thousands of recipients, and a linear
+	   search for each would be quadratic. */
 	HASH_TABLE(const char *, void *) positions;
 	/* what the formats fill in for recipients past the cap */
 	struct bounce_recipient overflow;
@@ -301,18 +302,20 @@ static void bounce_apply_verp(struct bounce_report *report)
 	}
 }
 
-void bounce_extract(const struct bounce_mail *mail,
-		    const struct bounce_analyze_settings *set,
-		    struct bounce_report *report)
+/* While the formats run, the recipients grow in default_pool and are
+   indexed by address. Growing an array in the report's alloconly pool
+   would leave every outgrown copy behind: 4.4 MB instead of 1.4 MB for
+   10,000 recipients. */
+static void bounce_extract_begin(struct bounce_report *report)
 {
-	struct bounce_recipient_index *index;
+	struct bounce_recipient_index *index =
+		bounce_recipient_index_get(report);
+	ARRAY_TYPE(bounce_recipient) pool_recipients = report->recipients;
 	const struct bounce_recipient *rcpt;
 
-	if (mail->truncated)
-		report->truncated = TRUE;
-	/* the index holds memory outside the report's pool: it lives only
-	   as long as the formats add recipients */
-	index = bounce_recipient_index_get(report);
+	i_array_init(&report->recipients,
+		     I_MAX(array_count(&pool_recipients), 16));
+	array_append_array(&report->recipients, &pool_recipients);
 	hash_table_create(&index->positions, default_pool, 0, str_hash,
 			  strcmp);
 	array_foreach(&report->recipients, rcpt) {
@@ -320,6 +323,28 @@ void bounce_extract(const struct bounce_mail *mail,
 			POINTER_CAST(array_foreach_idx(&report->recipients,
 						       rcpt) + 1));
 	}
+}
+
+static void bounce_extract_end(struct bounce_report *report)
+{
+	ARRAY_TYPE(bounce_recipient) pool_recipients;
+
+	hash_table_destroy(&report->recipient_index->positions);
+	/* exactly as big as needed */
+	p_array_init(&pool_recipients, report->pool,
+		     I_MAX(array_count(&report->recipients), 1));
+	array_append_array(&pool_recipients, &report->recipients);
+	array_free(&report->recipients);
+	report->recipients = pool_recipients;
+}
+
+void bounce_extract(const struct bounce_mail *mail,
+		    const struct bounce_analyze_settings *set,
+		    struct bounce_report *report)
+{
+	if (mail->truncated)
+		report->truncated = TRUE;
+	bounce_extract_begin(report);
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
 		bool found;
 
@@ -339,5 +364,5 @@ void bounce_extract(const struct bounce_mail *mail,
 	if (report->kind != BOUNCE_KIND_AUTOREPLY &&
 	    report->kind != BOUNCE_KIND_FEEDBACK)
 		bounce_apply_verp(report);
-	hash_table_destroy(&index->positions);
+	bounce_extract_end(report);
 }
