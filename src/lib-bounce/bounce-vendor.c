@@ -38,6 +38,10 @@ static const struct {
 	{ "in reply to mail from command", "MAIL" },
 	{ "in reply to end of data command", "DATA" },
 	{ "in reply to data command", "DATA" },
+	/* qmail-style "Remote host said: ... [RCPT_TO]" */
+	{ "[rcpt_to]", "RCPT" },
+	{ "[mail_from]", "MAIL" },
+	{ "[data]", "DATA" },
 };
 
 bool bounce_vendor_header_contains(const struct bounce_mail *mail,
@@ -231,6 +235,24 @@ static const char *bounce_vendor_token_address(const char *token)
 	return addr;
 }
 
+static const char *
+bounce_vendor_line_inline_recipient(const struct bounce_vendor_layout *layout,
+				    const char *line, const char *lower)
+{
+	const char *p, *end;
+
+	for (const char *const *l = layout->inline_labels; *l != NULL; l++) {
+		p = strstr(lower, *l);
+		if (p == NULL)
+			continue;
+		p = line + (p - lower) + strlen(*l);
+		for (end = p; *end != '\0' && *end != ' ' && *end != ')' &&
+			      *end != ']'; end++) ;
+		return bounce_vendor_token_address(t_strdup_until(p, end));
+	}
+	return NULL;
+}
+
 /* If line names a recipient, return its address and set rest_r to what
    follows it on the line. */
 static const char *
@@ -257,6 +279,9 @@ bounce_vendor_line_recipient(const struct bounce_vendor_layout *layout,
 	while (*end != '\0' && *end != ' ' && *end != '\t')
 		end++;
 	addr = bounce_vendor_token_address(t_strdup_until(p, end));
+	if (addr == NULL && layout->address_line_may_continue &&
+	    layout->inline_labels != NULL && !labelled)
+		return bounce_vendor_line_inline_recipient(layout, line, lower);
 	if (addr == NULL)
 		return NULL;
 	while (*end == ' ' || *end == '\t')
@@ -267,7 +292,9 @@ bounce_vendor_line_recipient(const struct bounce_vendor_layout *layout,
 		/* "user@example.org <user@example.org>" */
 		return addr;
 	}
-	if (labelled || layout->address_line_may_continue || *end == '\0') {
+	if (layout->address_line_may_continue && !labelled)
+		return addr;
+	if (labelled || *end == '\0') {
 		*rest_r = end;
 		return addr;
 	}

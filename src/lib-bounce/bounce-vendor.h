@@ -68,9 +68,14 @@ struct bounce_vendor_layout {
 	const char *const *skip;
 	/* an empty line closes the current recipient's diagnostic */
 	bool blank_ends_recipient;
-	/* a recipient line may be followed by other words ("user@example.org
-	   on 4/29/2010"); otherwise it must hold only the address */
+	/* a recipient line may be followed by other words that are not
+	   diagnostic text ("user@example.org on 4/29/2010"); otherwise it
+	   must hold only the address */
 	bool address_line_may_continue;
+	/* with address_line_may_continue: a line whose first word is no
+	   address still names one right after one of these ("Kijitora Cat
+	   (SMTP=user@example.org) on ...") */
+	const char *const *inline_labels;
 };
 
 /* Scan mail->text with layout, adding a recipient (found_by "text")
