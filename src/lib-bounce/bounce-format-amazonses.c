@@ -300,6 +300,13 @@ static void bounce_ses_refine(struct bounce_report *report)
 		if (status != NULL && rcpt->status != NULL &&
 		    status[0] == rcpt->status[0])
 			rcpt->status = p_strdup(report->pool, status);
+		/* "Unknown address error 552-'5.2.2 ...'": the remote reply
+		   code stands just before the quote */
+		if (rcpt->reply_code == NULL && inner - rcpt->diagnostic >= 5 &&
+		    (inner[-2] == '-' || inner[-2] == ' ') &&
+		    (inner[-5] == '4' || inner[-5] == '5') &&
+		    i_isdigit(inner[-4]) && i_isdigit(inner[-3]))
+			rcpt->reply_code = p_strndup(report->pool, inner - 5, 3);
 	}
 }
 

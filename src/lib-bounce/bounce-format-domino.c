@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
 #include "str.h"
 #include "bounce-vendor.h"
 
@@ -33,15 +34,44 @@ static const struct bounce_vendor_text_format bounce_domino_format = {
 	},
 };
 
+/* The text names the address the sender wrote; the DSN's
+   Final-Recipient may be where Domino routed it. With one recipient in
+   each, the text's address is the one the bounce is about. */
+static void bounce_domino_refine(const struct bounce_mail *mail,
+				 struct bounce_report *report)
+{
+	struct bounce_report scratch;
+	struct bounce_recipient *rcpt;
+	const struct bounce_recipient *text_rcpt;
+
+	if (array_count(&report->recipients) != 1)
+		return;
+	i_zero(&scratch);
+	scratch.pool = pool_datastack_create();
+	t_array_init(&scratch.recipients, 2);
+	if (bounce_vendor_parse_text(mail, &scratch,
+				     &bounce_domino_format.layout) != 1)
+		return;
+	rcpt = array_idx_modifiable(&report->recipients, 0);
+	text_rcpt = array_idx(&scratch.recipients, 0);
+	if (strcmp(rcpt->address, text_rcpt->address) != 0) {
+		if (rcpt->final_recipient == NULL)
+			rcpt->final_recipient = rcpt->address;
+		rcpt->address = p_strdup(report->pool, text_rcpt->address);
+	}
+	if (rcpt->diagnostic == NULL)
+		rcpt->diagnostic = p_strdup(report->pool,
+					    text_rcpt->diagnostic);
+}
+
 static bool bounce_format_domino_extract(const struct bounce_mail *mail,
 					 struct bounce_report *report)
 {
 	if (bounce_vendor_signatures_match(mail, bounce_domino_signatures) < 2)
 		return FALSE;
 	if (bounce_vendor_read_dsn(mail, report)) {
-		/* the text's reason, for a recipient the DSN left without */
-		(void)bounce_vendor_parse_text(mail, report,
-					       &bounce_domino_format.layout);
+		bounce_domino_refine(mail, report);
+		report->kind = BOUNCE_KIND_DSN;
 		return TRUE;
 	}
 	return bounce_vendor_extract_text(mail, report, &bounce_domino_format);

@@ -95,7 +95,12 @@ const char *bounce_vendor_fold(pool_t pool, const char *text)
 			space = str_len(str) > 0;
 			continue;
 		}
-		if (str_len(str) >= BOUNCE_VENDOR_MAX_DIAGNOSTIC)
+		/* never end in the middle of a UTF-8 sequence: check the
+		   bound on a character's first byte, for the whole character */
+		if (((unsigned char)*p & 0xc0) != 0x80 &&
+		    str_len(str) + (space ? 1 : 0) +
+		    uni_utf8_char_bytes((unsigned char)*p) >
+		    BOUNCE_VENDOR_MAX_DIAGNOSTIC)
 			break;
 		if (space)
 			str_append_c(str, ' ');
@@ -104,9 +109,6 @@ const char *bounce_vendor_fold(pool_t pool, const char *text)
 	}
 	if (str_len(str) == 0)
 		return NULL;
-	/* never end in the middle of a UTF-8 sequence */
-	str_truncate(str, uni_utf8_data_truncate(str_data(str), str_len(str),
-						 str_len(str)));
 	return p_strdup(pool, str_c(str));
 }
 
