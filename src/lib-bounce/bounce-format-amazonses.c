@@ -38,7 +38,7 @@ static const struct {
 struct bounce_ses_json {
 	struct bounce_report *report;
 	const char *notification_type, *bounce_subtype, *reporting_mta;
-	const char *smtp_response;
+	const char *smtp_response, *complaint_type;
 	/* an SNS envelope's "Message": the SES notice as a JSON string */
 	const char *sns_message;
 	/* the recipient object being read */
@@ -146,6 +146,8 @@ static void bounce_ses_key_value(struct bounce_ses_json *ctx,
 		ctx->bounce_subtype = value;
 	else if (strcmp(key, "reportingMTA") == 0)
 		ctx->reporting_mta = value;
+	else if (strcmp(key, "complaintFeedbackType") == 0)
+		ctx->complaint_type = value;
 	else if (strcmp(key, "smtpResponse") == 0)
 		ctx->smtp_response = value;
 	else if (strcmp(key, "emailAddress") == 0)
@@ -263,7 +265,10 @@ static bool bounce_ses_extract_json(const struct bounce_mail *mail,
 	bounce_ses_finish(&ctx, first_index);
 	if (strcmp(ctx.notification_type, "Complaint") == 0) {
 		report->kind = BOUNCE_KIND_FEEDBACK;
-		report->feedback_type = "abuse";
+		/* ARF's Feedback-Type vocabulary; absent if the mailbox
+		   provider gave none */
+		report->feedback_type = p_strdup(report->pool,
+						 ctx.complaint_type);
 	} else {
 		report->kind = BOUNCE_KIND_DSN;
 	}
