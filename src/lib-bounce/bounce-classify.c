@@ -97,6 +97,37 @@ static const enum bounce_reason bounce_structural_reasons[] = {
 	BOUNCE_REASON_DELIVERED,
 };
 
+/* Where the SMTP dialogue failed, when the format didn't say: the
+   wording MTAs use when they quote the remote server. */
+static const struct {
+	const char *phrase;
+	const char *command;
+} bounce_command_phrases[] = {
+	{ "in reply to end of data command", "DATA" },	/* Postfix */
+	{ "in reply to data command", "DATA" },		/* Postfix */
+	{ "after end of data", "DATA" },		/* Exim */
+	{ "after data", "DATA" },			/* Exim */
+	{ "in reply to rcpt to command", "RCPT" },	/* Postfix */
+	{ "after rcpt to", "RCPT" },			/* Exim */
+	{ "in reply to mail from command", "MAIL" },	/* Postfix */
+	{ "after mail from", "MAIL" },			/* Exim */
+	{ "while performing the helo handshake", "HELO" }, /* Postfix */
+	{ "in reply to helo command", "HELO" },		/* Postfix */
+	{ "in reply to ehlo command", "HELO" },		/* Postfix */
+	{ "after initial connection", "CONN" },		/* Exim */
+};
+
+/* A phrase's reason read differently at a given SMTP command. */
+static const struct {
+	enum bounce_reason phrase;
+	const char *command;
+	enum bounce_reason reason;
+} bounce_command_rereads[] = {
+	/* the server took the recipient at RCPT and refused the message
+	   after DATA: its filter did, whatever the text says */
+	{ BOUNCE_REASON_USERUNKNOWN, "DATA", BOUNCE_REASON_FILTERED },
+};
+
 /* The SMTP reply code alone, when nothing else said anything. */
 static const struct {
 	const char *reply_code;
@@ -116,6 +147,7 @@ static const struct {
 
 struct bounce_classify_tables {
 	struct bounce_phrase_set *phrases;
+	struct bounce_phrase_set *command_phrases;
 	/* the phrases of the provider rules, and which phrase each rule
 	   uses (NO_RULE if none) */
 	struct bounce_phrase_set *rhost_phrases;
@@ -130,6 +162,8 @@ struct bounce_evidence {
 	const struct bounce_recipient *rcpt;
 	const struct bounce_status_rule *status_rule;
 	const char *provider;
+	/* "RCPT", "DATA", ...: the format's or the diagnostic's (or NULL) */
+	const char *smtp_command;
 	/* the first phrase rule (in table order) that matched, per reason */
 	unsigned int reason_phrase[BOUNCE_REASON_COUNT];
 	/* the phrase decider's choice (NO_RULE if none) */
@@ -171,7 +205,8 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 
 	tables = i_new(struct bounce_classify_tables, 1);
 	phrases = i_new(const char *, I_MAX(bounce_phrase_rules_count,
-					    bounce_rhost_rules_count));
+		I_MAX(bounce_rhost_rules_count,
+		      N_ELEMENTS(bounce_command_phrases))));
 	for (i = 0; i < bounce_phrase_rules_count; i++)
 		phrases[i] = bounce_phrase_rules[i].phrase;
 	tables->phrases = bounce_phrase_set_create(phrases,
@@ -189,7 +224,12 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 	}
 	tables->rhost_phrase_count = n;
 	tables->rhost_phrases = bounce_phrase_set_create(phrases, n);
-	/* the sets keep pointers to the static strings, not to the array */
+
+	for (i = 0; i < N_ELEMENTS(bounce_command_phrases); i++)
+		phrases[i] = bounce_command_phrases[i].phrase;
+	tables->command_phrases =
+		bounce_phrase_set_create(phrases, N_ELEMENTS(bounce_command_phrases));
+	/* the sets copied the phrases into their automata */
 	i_free(phrases);
 	bounce_tables = tables;
 	return tables;
@@ -201,6 +241,7 @@ void bounce_classify_deinit(void)
 		return;
 	bounce_phrase_set_free(&bounce_tables->phrases);
 	bounce_phrase_set_free(&bounce_tables->rhost_phrases);
+	bounce_phrase_set_free(&bounce_tables->command_phrases);
 	i_free(bounce_tables->rhost_rule_phrase);
 	i_free(bounce_tables);
 }
@@ -353,10 +394,25 @@ static bool decide_hint(const struct bounce_evidence *ev,
 static bool decide_phrase(const struct bounce_evidence *ev,
 			  struct bounce_decision *decision_r)
 {
+	enum bounce_reason reason;
+
 	if (ev->best_phrase == NO_RULE)
 		return FALSE;
-	decision_r->reason = bounce_phrase_rules[ev->best_phrase].reason;
+	reason = bounce_phrase_rules[ev->best_phrase].reason;
+	decision_r->reason = reason;
 	decision_r->rule = bounce_phrase_rule_name(ev->best_phrase);
+	if (ev->smtp_command == NULL)
+		return TRUE;
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_rereads); i++) {
+		if (bounce_command_rereads[i].phrase == reason &&
+		    strcasecmp(bounce_command_rereads[i].command,
+			       ev->smtp_command) == 0) {
+			decision_r->reason = bounce_command_rereads[i].reason;
+			decision_r->rule = t_strdup_printf("%s:command:%s",
+				decision_r->rule, t_str_lcase(ev->smtp_command));
+			break;
+		}
+	}
 	return TRUE;
 }
 
@@ -416,7 +472,7 @@ static bool decide_reply_code(const struct bounce_evidence *ev,
 static bool decide_smtp_command(const struct bounce_evidence *ev,
 				struct bounce_decision *decision_r)
 {
-	const char *cmd = ev->rcpt->smtp_command;
+	const char *cmd = ev->smtp_command;
 
 	/* refused before any envelope was sent: the sending host is the
 	   problem */
@@ -432,7 +488,13 @@ static bool decide_smtp_command(const struct bounce_evidence *ev,
 static bool decide_delayed(const struct bounce_evidence *ev,
 			   struct bounce_decision *decision_r)
 {
+	/* a delay notice that says no more than a generic code is about
+	   the queue lifetime running out */
 	if (ev->rcpt->action != BOUNCE_ACTION_DELAYED)
+		return FALSE;
+	if (ev->status_rule != NULL &&
+	    !bounce_reason_in(ev->status_rule->reason, bounce_tentative_reasons,
+			      N_ELEMENTS(bounce_tentative_reasons)))
 		return FALSE;
 	decision_r->reason = BOUNCE_REASON_EXPIRED;
 	decision_r->rule = "action:delayed";
@@ -461,11 +523,11 @@ static const struct bounce_decider bounce_deciders[] = {
 	{ "format hint",	decide_hint },
 	{ "phrase",		decide_phrase },
 	{ "mailer",		decide_mailer },
+	{ "delayed",		decide_delayed },
 	{ "fallback status",	decide_fallback_status },
 	{ "tentative hint",	decide_tentative_hint },
 	{ "reply code",		decide_reply_code },
 	{ "smtp command",	decide_smtp_command },
-	{ "delayed",		decide_delayed },
 	{ "leftover",		decide_leftover },
 };
 
@@ -500,6 +562,24 @@ static void bounce_evidence_phrases(struct bounce_evidence *ev,
 	}
 }
 
+static const char *
+bounce_evidence_command(const struct bounce_classify_tables *tables,
+			const struct bounce_recipient *rcpt)
+{
+	bool matched[N_ELEMENTS(bounce_command_phrases)];
+
+	if (rcpt->smtp_command != NULL)
+		return rcpt->smtp_command;
+	if (bounce_phrase_set_match(tables->command_phrases, rcpt->diagnostic,
+				    matched) == 0)
+		return NULL;
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_phrases); i++) {
+		if (matched[i])
+			return bounce_command_phrases[i].command;
+	}
+	i_unreached();
+}
+
 static const char *bounce_address_domain(const char *address)
 {
 	const char *at = address == NULL ? NULL : strrchr(address, '@');
@@ -519,6 +599,7 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 	ev->report = report;
 	ev->rcpt = rcpt;
 	ev->status_rule = bounce_status_lookup(rcpt->status);
+	ev->smtp_command = bounce_evidence_command(tables, rcpt);
 	bounce_evidence_phrases(ev, tables);
 
 	/* the remote MTA names the provider; without one, the

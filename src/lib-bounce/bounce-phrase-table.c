@@ -35,7 +35,6 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(USERUNKNOWN, "unknown mailbox"),		/* various */
 	R(USERUNKNOWN, "unknown local part"),		/* Exim */
 	R(USERUNKNOWN, "unknown local-part"),		/* Exim */
-	R(USERUNKNOWN, "unknown address"),		/* various */
 	R(USERUNKNOWN, "unknown email address"),	/* various */
 	R(USERUNKNOWN, "unknown e-mail address"),	/* various */
 	R(USERUNKNOWN, "user not found"),		/* Mail.ru, Rakuten */
@@ -418,7 +417,6 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(AUTHFAILURE, "spf check: fail"),		/* various */
 	R(AUTHFAILURE, "spf validation failed"),	/* RFC 7372 text of 5.7.23 */
 	R(AUTHFAILURE, "spf fail"),			/* various */
-	R(AUTHFAILURE, "spf record"),			/* various, "invalid SPF record" */
 	R(AUTHFAILURE, "sender policy framework"),	/* various */
 	R(AUTHFAILURE, "is not allowed to send mail from"), /* SPF rejects */
 	R(AUTHFAILURE, "is not allowed to send from"),	/* SPF rejects */
@@ -458,7 +456,6 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(SPAMDETECTED, "spam score"),			/* various */
 	R(SPAMDETECTED, "spamassassin"),		/* SpamAssassin rejects */
 	R(SPAMDETECTED, "message content rejected"),	/* Barracuda */
-	R(SPAMDETECTED, "ube"),				/* Barracuda "UBE" */
 	R(SPAMDETECTED, "unsolicited"),			/* various */
 	R(SPAMDETECTED, "bulk mail"),			/* various */
 	R(SPAMDETECTED, "bulk email"),			/* various */

@@ -36,7 +36,6 @@ struct bounce_keyword {
 };
 
 struct bounce_phrase_set {
-	pool_t pool;
 	ARRAY_TYPE(bounce_ac_node) nodes;
 	ARRAY(struct bounce_keyword) keywords;
 	/* how many parts each phrase has */
@@ -173,15 +172,14 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 {
 	struct bounce_phrase_set *set;
 	struct bounce_ac_node *root;
-	pool_t pool;
 
-	pool = pool_alloconly_create("bounce phrase set", 64 * 1024);
-	set = p_new(pool, struct bounce_phrase_set, 1);
-	set->pool = pool;
+	/* plain heap memory: the classifier keeps its sets for the
+	   process's lifetime, and a heap block is simply reachable */
+	set = i_new(struct bounce_phrase_set, 1);
 	set->phrase_count = count;
-	set->phrase_parts = p_new(pool, unsigned int, count);
-	p_array_init(&set->nodes, pool, 4096);
-	p_array_init(&set->keywords, pool, count + 16);
+	set->phrase_parts = i_new(unsigned int, I_MAX(count, 1));
+	i_array_init(&set->nodes, 4096);
+	i_array_init(&set->keywords, count + 16);
 	root = array_append_space(&set->nodes);
 	root->keyword = NO_KEYWORD;
 
@@ -200,7 +198,10 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	if (set == NULL)
 		return;
 	*_set = NULL;
-	pool_unref(&set->pool);
+	array_free(&set->nodes);
+	array_free(&set->keywords);
+	i_free(set->phrase_parts);
+	i_free(set);
 }
 
 static void bounce_phrase_found(struct bounce_phrase_scan *scan,
