@@ -373,6 +373,8 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(BLOCKED, "not currently accepting mail from your ip"), /* Microsoft */
 	R(BLOCKED, "your ip has been blocked"),		/* various */
 	R(BLOCKED, "sender ip address rejected"),	/* various */
+	R(BLOCKED, "refused to talk to me"),		/* Postfix: refused at the greeting */
+	R(BLOCKED, "service not available, closing transmission channel"), /* RFC 5321 text of 421 at connect */
 	R(BLOCKED, "connection refused by"),		/* various */
 	R(BLOCKED, "connection dropped"),		/* various */
 	R(BLOCKED, "helo command rejected"),		/* Postfix */

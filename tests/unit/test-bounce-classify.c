@@ -174,6 +174,9 @@ static const struct classify_case classify_cases[] = {
 	  .reason = REASON(FAILEDSTARTTLS), .rule_prefix = "status:5.7.10" },
 	{ .diagnostic = "Amazon SES did not send the message to this address because it is on the suppression list for your account.",
 	  .reason = REASON(SUPPRESSED), .rule_prefix = "phrase:suppressed:" },
+	{ .diagnostic = "delivery temporarily suspended: connect to mx.example.org[192.0.2.2]: server refused to talk to me: 421 Service not available",
+	  .diagnostic_type = "x-postfix", .status = "4.0.0",
+	  .reason = REASON(BLOCKED), .rule_prefix = "phrase:blocked:refused to talk to me" },
 	{ .smtp_command = "EHLO",
 	  .reason = REASON(BLOCKED), .rule_prefix = "command:ehlo" },
 	/* --- providers --- */
