@@ -124,14 +124,22 @@ const char *bounce_address_normalize(pool_t pool, const char *value)
 	p = strchr(value, ';');
 	if (p != NULL && strchr(p, '@') != NULL)
 		value = p + 1;
-	at = strchr(value, '@');
-	if (at == NULL)
-		return NULL;
-	/* the token around the '@' */
-	start = at;
-	while (start > value && !i_isspace(start[-1]) &&
-	       strchr("<>()[]\"',;:", start[-1]) == NULL)
-		start--;
+	/* a quoted local part ("john..doe"@example.org) may hold any
+	   character; keep it whole, quotes included */
+	start = strchr(value, '"');
+	at = start == NULL ? NULL : strstr(start + 1, "\"@");
+	if (at != NULL && strchr(start + 1, '"') == at) {
+		at++;
+	} else {
+		at = strchr(value, '@');
+		if (at == NULL)
+			return NULL;
+		/* the token around the '@' */
+		start = at;
+		while (start > value && !i_isspace(start[-1]) &&
+		       strchr("<>()[]\"',;:", start[-1]) == NULL)
+			start--;
+	}
 	end = at;
 	while (*end != '\0' && !i_isspace(*end) &&
 	       strchr("<>()[]\"',;:", *end) == NULL)
