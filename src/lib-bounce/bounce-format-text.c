@@ -114,25 +114,24 @@ static void bounce_text_read_phrases(struct bounce_text_ctx *ctx)
 	unsigned int list_lines = 0;
 
 	for (; *lines != NULL; lines++) {
-		const char *line = *lines, *phrase_end;
-		int idx;
+		const char *line = *lines;
 
 		if (bounce_text_line_starts_original(line))
 			break;
-		idx = bounce_text_find_any(line, bounce_text_failure_phrases);
-		if (idx >= 0) {
-			phrase_end = bounce_strcasestr(line,
-				bounce_text_failure_phrases[idx]);
+		if (bounce_text_find_any(line, bounce_text_failure_phrases) >= 0) {
 			/* a list follows when this line names nobody */
 			list_lines = bounce_text_line_recipients(ctx, line,
-				phrase_end, NULL) == 0 ?
-				BOUNCE_TEXT_LIST_LINES : 0;
+				line, NULL) == 0 ? BOUNCE_TEXT_LIST_LINES : 0;
 		} else if (list_lines > 0) {
+			const char *rest;
+
 			list_lines--;
-			if (line[strspn(line, " \t")] == '\0')
-				continue;
-			/* "user@example.org ... unknown host" */
-			(void)bounce_text_line_recipients(ctx, line, line, NULL);
+			/* "user@example.org ... unknown host", "<user@...>";
+			   not "for <user@...>" of a quoted Received: */
+			if (bounce_text_line_address(pool_datastack_create(),
+						     line, TRUE, &rest) != NULL)
+				(void)bounce_text_line_recipients(ctx, line,
+								  line, NULL);
 		}
 	}
 }
