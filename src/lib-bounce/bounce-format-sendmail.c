@@ -107,9 +107,10 @@ static void bounce_sendmail_transcript_line(struct bounce_sendmail_ctx *ctx,
 						     line + 4);
 		return;
 	}
-	/* "550 5.1.1 <user@example.org>... User unknown" */
+	/* "550 5.1.1 <user@example.org>... User unknown",
+	   "<user@example.org>... Deferred: Connection timed out" */
 	p = strchr(line, '<');
-	if ((line[0] != '4' && line[0] != '5') || p == NULL)
+	if ((line[0] != '4' && line[0] != '5' && line[0] != '<') || p == NULL)
 		return;
 	address = bounce_text_line_address(pool_datastack_create(), p, FALSE,
 					   &rest);

@@ -173,6 +173,34 @@ static void bounce_text_read_failed_header(struct bounce_text_ctx *ctx)
 	}
 }
 
+/* A notice about one recipient often gives the server's reply on a line
+   of its own, away from the address: take the first line with a code. */
+static void bounce_text_single_codes(struct bounce_text_ctx *ctx)
+{
+	struct bounce_recipient *rcpt =
+		array_idx_modifiable(&ctx->report->recipients, ctx->first);
+	const char *const *lines, *status, *reply_code;
+
+	if (rcpt->status != NULL || rcpt->reply_code != NULL)
+		return;
+	lines = bounce_text_lines(str_c(ctx->mail->text));
+	for (; *lines != NULL; lines++) {
+		if (bounce_text_line_starts_original(*lines))
+			break;
+		bounce_text_find_codes(*lines, &status, &reply_code);
+		if (status != NULL || reply_code != NULL) {
+			rcpt->status = p_strdup(ctx->report->pool, status);
+			rcpt->reply_code = p_strdup(ctx->report->pool, reply_code);
+			if (rcpt->diagnostic == NULL ||
+			    strstr(rcpt->diagnostic, rcpt->address) != NULL)
+				rcpt->diagnostic = bounce_text_fold(
+					ctx->report->pool, *lines,
+					BOUNCE_TEXT_MAX_DIAGNOSTIC);
+			return;
+		}
+	}
+}
+
 static bool bounce_format_text_extract(const struct bounce_mail *mail,
 				       struct bounce_report *report)
 {
@@ -193,6 +221,8 @@ static bool bounce_format_text_extract(const struct bounce_mail *mail,
 	bounce_text_read_failed_header(&ctx);
 	if (array_count(&report->recipients) == ctx.first)
 		return FALSE;
+	if (array_count(&report->recipients) == ctx.first + 1)
+		bounce_text_single_codes(&ctx);
 	report->kind = BOUNCE_KIND_DSN;
 	return TRUE;
 }

@@ -113,6 +113,7 @@ static const char *const bounce_remote_mta_phrases[] = {
 static const char *const bounce_delay_phrases[] = {
 	/* Postfix bounce(5) delay template */
 	"this is a warning only",
+	"this is a warning message only",
 	/* Sendmail */
 	"transient non-fatal errors",
 	"warning: could not send message for past",
