@@ -351,6 +351,7 @@ static void bounce_dsn_complete_from_text(const struct bounce_mail *mail,
 		if (trcpt != NULL)
 			bounce_dsn_merge_text(rcpt, trcpt);
 	}
+	bounce_report_recipients_done(&text_report);
 }
 
 static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,

@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "hash.h"
 #include "bounce-format.h"
 #include "bounce-text.h"
 
@@ -34,22 +35,41 @@ static const char *const bounce_sendmail_list_markers[] = {
 struct bounce_sendmail_ctx {
 	struct bounce_report *report;
 	unsigned int first;
+	/* address -> index + 1 in report->recipients, built when the
+	   transcript starts, so that each of its lines costs O(1) */
+	HASH_TABLE(const char *, void *) index;
 	const char *command;
 	struct bounce_recipient *session_rcpt;
 };
 
+static void bounce_sendmail_index(struct bounce_sendmail_ctx *ctx)
+{
+	const struct bounce_recipient *rcpt;
+
+	if (hash_table_is_created(ctx->index))
+		return;
+	hash_table_create(&ctx->index, pool_datastack_create(), 0,
+			  str_hash, strcmp);
+	for (unsigned int i = ctx->first;
+	     i < array_count(&ctx->report->recipients); i++) {
+		rcpt = array_idx(&ctx->report->recipients, i);
+		hash_table_update(ctx->index, rcpt->address,
+				  POINTER_CAST(i + 1));
+	}
+}
+
 static struct bounce_recipient *
 bounce_sendmail_find(struct bounce_sendmail_ctx *ctx, const char *address)
 {
-	struct bounce_recipient *rcpt;
+	unsigned int idx;
 
-	for (unsigned int i = ctx->first;
-	     i < array_count(&ctx->report->recipients); i++) {
-		rcpt = array_idx_modifiable(&ctx->report->recipients, i);
-		if (strcmp(rcpt->address, address) == 0)
-			return rcpt;
-	}
-	return NULL;
+	if (!hash_table_is_created(ctx->index))
+		return NULL;
+	idx = POINTER_CAST_TO(hash_table_lookup(ctx->index, address),
+			      unsigned int);
+	if (idx == 0)
+		return NULL;
+	return array_idx_modifiable(&ctx->report->recipients, idx - 1);
 }
 
 /* The recipient list: "<addr>" lines, each optionally followed by
@@ -150,6 +170,7 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 			list_rcpt = NULL;
 		} else if (bounce_strcasestr(line, BOUNCE_SENDMAIL_TRANSCRIPT) != NULL) {
 			section = TRANSCRIPT;
+			bounce_sendmail_index(&ctx);
 		} else if (section == LIST && line[0] == '\0') {
 			section = NONE;
 		} else if (section == LIST) {
@@ -158,6 +179,8 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 			bounce_sendmail_transcript_line(&ctx, line);
 		}
 	}
+	if (hash_table_is_created(ctx.index))
+		hash_table_destroy(&ctx.index);
 	if (array_count(&report->recipients) == ctx.first)
 		return FALSE;
 	for (unsigned int i = ctx.first; i < array_count(&report->recipients); i++) {

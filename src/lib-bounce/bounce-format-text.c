@@ -84,13 +84,12 @@ struct bounce_text_ctx {
 	unsigned int first;
 };
 
-/* Add the addresses on line (from p on) with the line as diagnostic.
-   Returns how many were added. */
+/* Add the addresses on line with the line as their diagnostic.
+   Returns how many were found. */
 static unsigned int bounce_text_line_recipients(struct bounce_text_ctx *ctx,
-						const char *line,
-						const char *p,
-						const char *diagnostic)
+						const char *line)
 {
+	const char *p = line;
 	struct bounce_recipient *rcpt;
 	const char *address;
 	unsigned int count = 0;
@@ -101,8 +100,9 @@ static unsigned int bounce_text_line_recipients(struct bounce_text_ctx *ctx,
 		    BOUNCE_TEXT_MAX_RECIPIENTS)
 			continue;
 		rcpt = bounce_report_add_recipient(ctx->report, address, "text");
-		bounce_recipient_set_text_diagnostic(ctx->report, rcpt,
-			diagnostic != NULL ? diagnostic : line);
+		if (rcpt->diagnostic != NULL)
+			continue;
+		bounce_recipient_set_text_diagnostic(ctx->report, rcpt, line);
 		count++;
 	}
 	return count;
@@ -120,8 +120,8 @@ static void bounce_text_read_phrases(struct bounce_text_ctx *ctx)
 			break;
 		if (bounce_text_find_any(line, bounce_text_failure_phrases) >= 0) {
 			/* a list follows when this line names nobody */
-			list_lines = bounce_text_line_recipients(ctx, line,
-				line, NULL) == 0 ? BOUNCE_TEXT_LIST_LINES : 0;
+			list_lines = bounce_text_line_recipients(ctx, line) == 0 ?
+				BOUNCE_TEXT_LIST_LINES : 0;
 		} else if (list_lines > 0) {
 			const char *rest;
 
@@ -130,8 +130,7 @@ static void bounce_text_read_phrases(struct bounce_text_ctx *ctx)
 			   not "for <user@...>" of a quoted Received: */
 			if (bounce_text_line_address(pool_datastack_create(),
 						     line, TRUE, &rest) != NULL)
-				(void)bounce_text_line_recipients(ctx, line,
-								  line, NULL);
+				(void)bounce_text_line_recipients(ctx, line);
 		}
 	}
 }

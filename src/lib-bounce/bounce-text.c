@@ -201,7 +201,9 @@ int bounce_text_find_any(const char *text, const char *const *needles)
 
 const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
 {
-	string_t *str = t_str_new(I_MIN(strlen(text), max) + 8);
+	/* never strlen(text): a caller may fold the first bytes of a
+	   huge line many times */
+	string_t *str = t_str_new(I_MIN(max, 256) + 8);
 	bool space = FALSE;
 
 	for (const char *p = text; *p != '\0'; p++) {
@@ -319,12 +321,15 @@ void bounce_recipient_set_text_diagnostic(struct bounce_report *report,
 {
 	const char *diagnostic, *status, *reply_code, *command;
 
-	diagnostic = bounce_text_fold(report->pool, raw,
+	if (rcpt->diagnostic != NULL && rcpt->status != NULL &&
+	    rcpt->reply_code != NULL && rcpt->smtp_command != NULL)
+		return;
+	diagnostic = bounce_text_fold(pool_datastack_create(), raw,
 				      BOUNCE_TEXT_MAX_DIAGNOSTIC);
 	if (diagnostic[0] == '\0')
 		return;
 	if (rcpt->diagnostic == NULL)
-		rcpt->diagnostic = diagnostic;
+		rcpt->diagnostic = p_strdup(report->pool, diagnostic);
 	bounce_text_find_codes(diagnostic, &status, &reply_code);
 	if (rcpt->status == NULL && status != NULL)
 		rcpt->status = p_strdup(report->pool, status);

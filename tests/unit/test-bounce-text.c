@@ -176,6 +176,7 @@ static void test_read_blocks(void **state ATTR_UNUSED)
 		"<c@example.org>: not a recipient, the returned message\n";
 
 	assert_int_equal(bounce_text_read_blocks(text, &set, report), 2);
+	bounce_report_recipients_done(report);
 	assert_string_equal(rcpt_idx(report, 0)->address, "a@example.org");
 	assert_string_equal(rcpt_idx(report, 0)->status, "4.2.2");
 	assert_string_equal(rcpt_idx(report, 0)->reply_code, "450");
@@ -203,6 +204,7 @@ static void test_read_blocks_bounded(void **state ATTR_UNUSED)
 	for (unsigned int i = 0; i < 2000; i++)
 		str_append(text, "550 no such user here\n");
 	assert_int_equal(bounce_text_read_blocks(str_c(text), &set, report), 1);
+	bounce_report_recipients_done(report);
 	assert_true(strlen(rcpt_idx(report, 0)->diagnostic) <=
 		    BOUNCE_TEXT_MAX_DIAGNOSTIC);
 	assert_null(strchr(rcpt_idx(report, 0)->diagnostic, '\n'));
