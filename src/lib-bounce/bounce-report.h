@@ -2,6 +2,7 @@
 #define BOUNCE_REPORT_H
 
 #include "array-decl.h"
+#include "hash-decl.h"
 #include "bounce-reasons.h"
 
 /* What one bounce message says, and what we decided about it. Filled in
@@ -61,8 +62,6 @@ struct bounce_recipient {
 };
 ARRAY_DEFINE_TYPE(bounce_recipient, struct bounce_recipient);
 
-struct bounce_recipient_index;
-
 enum bounce_kind {
 	/* nothing recognisable */
 	BOUNCE_KIND_NONE = 0,
@@ -106,14 +105,17 @@ struct bounce_report {
 	const char *verp_recipient;
 
 	ARRAY_TYPE(bounce_recipient) recipients;
+	/* address -> index + 1 in recipients, kept by
+	   bounce_report_add_recipient() so that adding stays O(1) for the
+	   thousands of recipients a bounce may list (NULL until the first
+	   recipient is added) */
+	HASH_TABLE(const char *, void *) recipient_index;
 
 	/* TRUE if the scan stopped at bounce_max_scan_size or another bound */
 	bool truncated;
-
-	/* private to bounce-extract.c: de-duplicates recipients in constant
-	   time while the formats run, and holds the stand-in handed out
-	   past BOUNCE_MAX_RECIPIENTS */
-	struct bounce_recipient_index *recipient_index;
+	/* private to bounce-extract.c: the stand-in that
+	   bounce_report_add_recipient() hands out past BOUNCE_MAX_RECIPIENTS */
+	struct bounce_recipient *recipient_overflow;
 };
 
 #endif
