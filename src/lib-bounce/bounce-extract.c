@@ -51,29 +51,60 @@ bounce_report_overflow_recipient(struct bounce_report *report,
 	return report->recipient_overflow;
 }
 
+static struct bounce_recipient *
+bounce_report_find_recipient(struct bounce_report *report,
+			     const char *address)
+{
+	struct bounce_recipient *rcpt;
+	unsigned int idx;
+
+	if (hash_table_is_created(report->recipient_index)) {
+		idx = POINTER_CAST_TO(hash_table_lookup(report->recipient_index,
+							address), unsigned int);
+		return idx == 0 ? NULL :
+			array_idx_modifiable(&report->recipients, idx - 1);
+	}
+	/* a scratch report of a format: a handful of recipients */
+	array_foreach_modifiable(&report->recipients, rcpt) {
+		if (strcmp(rcpt->address, address) == 0)
+			return rcpt;
+	}
+	return NULL;
+}
+
 struct bounce_recipient *
 bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by)
 {
 	struct bounce_recipient *rcpt;
 	const char *lower = t_str_lcase(address);
-	unsigned int idx;
 
-	if (!hash_table_is_created(report->recipient_index)) {
-		hash_table_create(&report->recipient_index, report->pool, 0,
-				  str_hash, strcmp);
-	}
-	idx = POINTER_CAST_TO(hash_table_lookup(report->recipient_index,
-						lower), unsigned int);
-	if (idx > 0)
-		return array_idx_modifiable(&report->recipients, idx - 1);
+	rcpt = bounce_report_find_recipient(report, lower);
+	if (rcpt != NULL)
+		return rcpt;
 	if (array_count(&report->recipients) >= BOUNCE_MAX_RECIPIENTS)
 		return bounce_report_overflow_recipient(report, lower, found_by);
 	rcpt = array_append_space(&report->recipients);
 	bounce_recipient_init(rcpt, p_strdup(report->pool, lower), found_by);
-	hash_table_insert(report->recipient_index, rcpt->address,
-			  POINTER_CAST(array_count(&report->recipients)));
+	if (hash_table_is_created(report->recipient_index)) {
+		hash_table_insert(report->recipient_index, rcpt->address,
+				  POINTER_CAST(array_count(&report->recipients)));
+	}
 	return rcpt;
+}
+
+void bounce_report_recipients_begin(struct bounce_report *report)
+{
+	const struct bounce_recipient *rcpt;
+
+	i_assert(!hash_table_is_created(report->recipient_index));
+	hash_table_create(&report->recipient_index, default_pool, 0,
+			  str_hash, strcmp);
+	array_foreach(&report->recipients, rcpt) {
+		hash_table_insert(report->recipient_index, rcpt->address,
+			POINTER_CAST(array_foreach_idx(&report->recipients,
+						       rcpt) + 1));
+	}
 }
 
 void bounce_report_recipients_done(struct bounce_report *report)
@@ -297,6 +328,7 @@ static void bounce_extract_begin(struct bounce_report *report)
 	i_array_init(&report->recipients,
 		     I_MAX(array_count(&pool_recipients), 16));
 	array_append_array(&report->recipients, &pool_recipients);
+	bounce_report_recipients_begin(report);
 }
 
 static void bounce_extract_end(struct bounce_report *report)

@@ -337,6 +337,7 @@ static void bounce_dsn_complete_from_text(const struct bounce_mail *mail,
 	i_zero(&text_report);
 	text_report.pool = report->pool;
 	p_array_init(&text_report.recipients, report->pool, 4);
+	bounce_report_recipients_begin(&text_report);
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_dsn_text_formats); i++) {
 		if (bounce_dsn_text_formats[i]->extract(mail, &text_report))
 			break;

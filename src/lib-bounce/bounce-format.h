@@ -40,13 +40,17 @@ void bounce_extract(const struct bounce_mail *mail,
    Returns the new recipient, or the existing one for the same address.
    Past BOUNCE_MAX_RECIPIENTS it sets report->truncated and returns a
    stand-in that is not part of the report: never NULL, so a format can
-   fill it in like any other and needs no cap of its own. */
+   fill it in like any other and needs no cap of its own.
+   The same address is found in O(1) if the report has an index (the
+   report bounce_extract() passes to the formats has one), otherwise by
+   a linear search, which suits a format's small scratch report. */
 struct bounce_recipient *
 bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by);
-/* Free the index bounce_report_add_recipient() keeps. bounce_extract()
-   calls it when the formats are done; a caller that adds recipients to
-   a report of its own must call it too. The recipients stay. */
+/* Index a report of one's own that may get thousands of recipients. The
+   index is memory outside the report's pool: bounce_report_recipients_done()
+   must free it. The recipients stay. */
+void bounce_report_recipients_begin(struct bounce_report *report);
 void bounce_report_recipients_done(struct bounce_report *report);
 /* Find an enhanced status code (class.subject.detail, class 2, 4 or 5)
    and an SMTP reply code in a diagnostic text. Either may be NULL. */

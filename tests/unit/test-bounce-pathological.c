@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -901,6 +902,62 @@ static void test_only_a_boundary(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* --- every sample message, whole and cut in half --- */
+
+static bool is_sample_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 4 && strcmp(name + len - 4, ".eml") == 0;
+}
+
+static unsigned int analyze_samples_in(const char *dir, pool_t pool)
+{
+	struct istream *input;
+	struct dirent *d;
+	unsigned int count = 0;
+	uoff_t size;
+	DIR *dirp;
+
+	dirp = opendir(dir);
+	if (dirp == NULL)
+		return 0;
+	while ((d = readdir(dirp)) != NULL) {
+		const char *path = t_strconcat(dir, "/", d->d_name, NULL);
+
+		if (d->d_name[0] == '.')
+			continue;
+		if (!is_sample_name(d->d_name)) {
+			count += analyze_samples_in(path, pool);
+			continue;
+		}
+		input = i_stream_create_file(path, IO_BLOCK_SIZE);
+		if (i_stream_get_size(input, TRUE, &size) <= 0)
+			i_fatal("stat(%s) failed", path);
+		(void)patho_analyze(path, input, 0, &bounds_default, pool);
+		p_clear(pool);
+		/* the formats' scratch reports and indexes on a cut message
+		   must be freed like on a whole one (valgrind sees to it) */
+		(void)patho_analyze(path, i_stream_create_file(path,
+				    IO_BLOCK_SIZE), size / 2 + 1,
+				    &bounds_default, pool);
+		p_clear(pool);
+		count++;
+	}
+	(void)closedir(dirp);
+	return count;
+}
+
+static void test_all_samples(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test report", 1024);
+
+	measure_quiet = TRUE;
+	assert_true(analyze_samples_in(test_srcdir_path("mail"), pool) > 0);
+	measure_quiet = FALSE;
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +972,7 @@ int main(void)
 		test_case(test_transfer_encodings),
 		test_case(test_encoded_word_flood),
 		test_case(test_only_a_boundary),
+		test_case(test_all_samples),
 	};
 	return test_run_group(tests);
 }
