@@ -199,10 +199,16 @@ static void bounce_save_or_copy(struct bounce_transaction *btxn,
 		btxn->parse_failures++;
 }
 
+/* notify calls every callback for every transaction, also with the NULL
+   that bounce_mail_transaction_begin() returned for transactions outside
+   the bounce mailbox: each callback must ignore those. */
+
 static void bounce_mail_save(void *txn, struct mail *mail)
 {
 	struct bounce_transaction *btxn = txn;
 
+	if (btxn == NULL)
+		return;
 	/* POST_SESSION marks LMTP/LDA delivery (incl. Sieve fileinto) */
 	bounce_save_or_copy(btxn, mail,
 		(mail->box->flags & MAILBOX_FLAG_POST_SESSION) != 0 ?
@@ -212,6 +218,8 @@ static void bounce_mail_save(void *txn, struct mail *mail)
 static void bounce_mail_copy(void *txn, struct mail *src ATTR_UNUSED,
 			     struct mail *dst)
 {
+	if (txn == NULL)
+		return;
 	bounce_save_or_copy(txn, dst, "copy");
 }
 
@@ -294,6 +302,8 @@ bounce_mail_transaction_commit(void *txn,
 	const char *error;
 	int ret;
 
+	if (btxn == NULL)
+		return;
 	if (array_count(&btxn->pending) == 0) {
 		bounce_transaction_free(btxn);
 		return;
@@ -316,6 +326,8 @@ bounce_mail_transaction_commit(void *txn,
 
 static void bounce_mail_transaction_rollback(void *txn)
 {
+	if (txn == NULL)
+		return;
 	bounce_transaction_free(txn);
 }
 
