@@ -49,7 +49,13 @@ fi
 stage=$top_builddir/tests/stage
 rm -rf "$stage"
 echo "staging the built modules in $stage"
-${MAKE:-make} -s -C "$top_builddir" install DESTDIR="$stage" >/dev/null
+# a fresh make (not part of make check's jobserver), quiet unless it fails
+if ! MAKEFLAGS= ${MAKE:-make} -s -C "$top_builddir" install DESTDIR="$stage" \
+		>"$top_builddir/tests/stage.log" 2>&1; then
+	cat "$top_builddir/tests/stage.log"
+	echo "FAIL: make install DESTDIR=$stage failed"
+	exit 1
+fi
 # Dovecot's own modules next to ours; any installed copy of ours stays out
 # so the tests see only this build
 (cd "$MODULES" && find . ! -type d ! -name '*bounce*' -print) |
@@ -79,7 +85,7 @@ cannot use a private mount namespace. Falling back to a REAL
 build's bounce plugins installed.
 ********************************************************************
 EOF
-${MAKE:-make} -s -C "$top_builddir" install >/dev/null
+MAKEFLAGS= ${MAKE:-make} -s -C "$top_builddir" install
 status=0
 for t in "$top_srcdir"/tests/integration/test_*.py; do
 	echo "== $(basename "$t")"
