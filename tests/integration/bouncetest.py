@@ -23,7 +23,9 @@ import signal
 import smtplib
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -135,11 +137,14 @@ service lmtp {{
 class Dovecot:
     """Start with start() (or use as a context manager), stop with stop()."""
 
-    def __init__(self, users, bounce_conf, extra_conf="", keep=False):
+    def __init__(self, users, bounce_conf, extra_conf="", keep=False,
+                 root=None):
         self.users = {u.name: u for u in users}
         self.bounce_conf = os.path.abspath(bounce_conf)
         self.extra_conf = extra_conf
         self.keep = keep or os.environ.get("BOUNCETEST_KEEP") == "1"
+        # a fixed directory (the demo) instead of a fresh temporary one
+        self.fixed_root = root
         self.root = None
         self.master_pid = None
         self.started_at = None
@@ -166,7 +171,12 @@ class Dovecot:
         return os.path.join(self.root, "home", user)
 
     def _setup(self):
-        self.root = tempfile.mkdtemp(prefix="bouncetest-")
+        if self.fixed_root is not None:
+            self.root = os.path.abspath(self.fixed_root)
+            shutil.rmtree(self.root, ignore_errors=True)
+            os.makedirs(self.root)
+        else:
+            self.root = tempfile.mkdtemp(prefix="bouncetest-")
         # mail processes run as the users' uids and must reach their homes
         os.chmod(self.root, 0o755)
         for sub in ("etc", "run", "state", "log", "home"):
@@ -196,6 +206,11 @@ class Dovecot:
     def start(self, timeout=20):
         self._setup()
         atexit.register(self.stop)
+        # a killed test run (timeout, ^C) must still stop what it started:
+        # turn SIGTERM into an exit that runs atexit handlers
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         # a port picked free may be taken before dovecot binds it
         for attempt in range(3):
             self._write_config()
@@ -271,15 +286,17 @@ class Dovecot:
             except OSError:
                 pass
             return
-        try:
-            atexit.unregister(self.stop)
-        except Exception:
-            pass
-        if self.keep:
+        atexit.unregister(self.stop)
+        if self.keep or self.fixed_root is not None:
             print("# kept test instance in %s" % self.root)
         else:
             shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
+
+    def detach(self):
+        """Leave the instance running after this process exits (the
+        demo); stop it with doveadm -c <conf> stop."""
+        atexit.unregister(self.stop)
 
     # --- the log ---
 
