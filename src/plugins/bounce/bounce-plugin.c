@@ -12,6 +12,7 @@
 #include "mail-storage-hooks.h"
 #include "notify-plugin.h"
 #include "bounce-analyze.h"
+#include "bounce-keyword.h"
 #include "bounce-store.h"
 #include "bounce-plugin.h"
 
@@ -37,6 +38,8 @@ struct bounce_pending {
 	const char *message_id;
 	/* "save", "deliver", "copy": for the log */
 	const char *how;
+	/* set after commit (0 if the storage didn't say) */
+	uint32_t uid;
 };
 
 struct bounce_transaction {
@@ -239,39 +242,46 @@ static void bounce_emit_recorded(struct bounce_transaction *btxn,
 	}
 }
 
+static void bounce_pending_set_uids(struct bounce_transaction *btxn,
+				    struct mail_transaction_commit_changes *changes)
+{
+	struct bounce_pending *pending;
+	struct seq_range_iter iter;
+	unsigned int n = 0;
+
+	/* saved_uids lists the UIDs in the order the mails were saved */
+	seq_range_array_iter_init(&iter, &changes->saved_uids);
+	array_foreach_modifiable(&btxn->pending, pending) {
+		if (!seq_range_array_iter_nth(&iter, n++, &pending->uid))
+			pending->uid = 0;
+	}
+}
+
 static int bounce_record_all(struct bounce_transaction *btxn,
-			     struct mail_transaction_commit_changes *changes,
-			     unsigned int *missing_r, const char **error_r)
+			     const char **error_r)
 {
 	struct bounce_store *store;
 	struct bounce_store_message msg;
 	struct bounce_pending *pending;
-	struct seq_range_iter iter;
-	unsigned int n = 0;
-	uint32_t uid;
 	int ret = 0;
 
-	*missing_r = 0;
 	if (bounce_store_open(btxn->buser->set.db_path,
 			      btxn->buser->set.busy_timeout_msecs,
 			      &store, error_r) < 0)
 		return -1;
+	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
-	seq_range_array_iter_init(&iter, &changes->saved_uids);
 	array_foreach_modifiable(&btxn->pending, pending) {
-		if (!seq_range_array_iter_nth(&iter, n++, &uid))
-			uid = 0;
-		if (pending->report == NULL) {
-			(*missing_r)++;
+		if (pending->report == NULL)
 			continue;
-		}
 		i_zero(&msg);
 		msg.mailbox = btxn->vname;
 		msg.mailbox_guid = btxn->mailbox_guid;
-		msg.uid = uid;
+		msg.uid = pending->uid;
 		msg.message_guid = pending->message_guid != NULL ?
 			pending->message_guid :
-			t_strdup_printf("%s:%u", btxn->mailbox_guid, uid);
+			t_strdup_printf("%s:%u", btxn->mailbox_guid,
+					pending->uid);
 		msg.message_id = pending->message_id;
 		msg.recorded_at = ioloop_time;
 		if (bounce_store_record(store, &msg, pending->report,
@@ -279,9 +289,61 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 			ret = -1;
 			break;
 		}
-		bounce_emit_recorded(btxn, pending, uid);
+		bounce_emit_recorded(btxn, pending, pending->uid);
 	}
 	bounce_store_close(&store);
+	return ret;
+}
+
+static void bounce_keyword_pending(struct bounce_transaction *btxn,
+				   struct mail *mail,
+				   const struct bounce_pending *pending)
+{
+	const char *keyword;
+
+	if (pending->report == NULL || pending->uid == 0)
+		return;
+	keyword = bounce_report_keyword(pending->report);
+	if (keyword == NULL)
+		return;
+	if (!mail_set_uid(mail, pending->uid)) {
+		/* expunged already, e.g. by a Sieve script or another client */
+		e_debug(btxn->buser->event, "uid=%u gone before tagging",
+			pending->uid);
+		return;
+	}
+	(void)bounce_mail_set_keyword(mail, keyword);
+}
+
+/* Tag the committed messages with their category keyword. A separate
+   mailbox instance and transaction: the saving transaction is finished
+   and its UIDs are final, and this works the same whichever way the
+   mail came in (LMTP, LDA, APPEND, COPY/MOVE, doveadm save). Only
+   flags change, never the message. */
+static int bounce_keywords_apply(struct bounce_transaction *btxn,
+				 const char **error_r)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail *mail;
+	const struct bounce_pending *pending;
+	int ret;
+
+	box = mailbox_alloc(btxn->box->list, btxn->vname, 0);
+	if (mailbox_open(box) < 0 || mailbox_sync(box, 0) < 0) {
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, "bounce keywords");
+	mail = mail_alloc(t, 0, NULL);
+	array_foreach(&btxn->pending, pending)
+		bounce_keyword_pending(btxn, mail, pending);
+	mail_free(&mail);
+	ret = mailbox_transaction_commit(&t);
+	if (ret < 0)
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+	mailbox_free(&box);
 	return ret;
 }
 
@@ -290,25 +352,30 @@ bounce_mail_transaction_commit(void *txn,
 			       struct mail_transaction_commit_changes *changes)
 {
 	struct bounce_transaction *btxn = txn;
-	unsigned int missing;
+	struct mail_user *user = btxn->box->storage->user;
 	const char *error;
-	int ret;
 
 	if (array_count(&btxn->pending) == 0) {
 		bounce_transaction_free(btxn);
 		return;
 	}
+	bounce_pending_set_uids(btxn, changes);
 	T_BEGIN {
-		ret = bounce_record_all(btxn, changes, &missing, &error);
-		if (ret < 0) {
+		if (bounce_record_all(btxn, &error) < 0) {
 			/* the mail is saved; only our rows are missing */
 			e_error(btxn->buser->event,
 				"Failed to record %u bounce message(s) saved to %s "
 				"(user %s): %s - the mail is kept, run "
 				"'doveadm bounce rescan -u %s' once fixed",
 				array_count(&btxn->pending), btxn->vname,
-				btxn->box->storage->user->username, error,
-				btxn->box->storage->user->username);
+				user->username, error, user->username);
+		}
+		if (btxn->buser->set.keywords &&
+		    bounce_keywords_apply(btxn, &error) < 0) {
+			e_error(btxn->buser->event,
+				"Failed to set bounce keywords in %s: %s - "
+				"'doveadm bounce rescan --reclassify' sets them",
+				btxn->vname, error);
 		}
 	} T_END;
 	bounce_transaction_free(btxn);
