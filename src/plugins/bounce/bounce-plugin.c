@@ -34,12 +34,12 @@ struct bounce_user {
 /* one saved message, parsed, waiting for its UID */
 struct bounce_pending {
 	struct bounce_report *report;
+	/* known only after commit (see bounce_resolve_message_guids()) */
+	uint32_t uid;
 	const char *message_guid;
 	const char *message_id;
 	/* "save", "deliver", "copy": for the log */
 	const char *how;
-	/* set after commit (0 if the storage didn't say) */
-	uint32_t uid;
 };
 
 struct bounce_transaction {
@@ -165,8 +165,6 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 
 	pending = array_append_space(&btxn->pending);
 	pending->how = how;
-	if (mail_get_special(mail, MAIL_FETCH_GUID, &value) == 0)
-		pending->message_guid = p_strdup(btxn->pool, value);
 	if (mail_get_first_header(mail, "Message-ID", &value) > 0)
 		pending->message_id = p_strdup(btxn->pool, value);
 
@@ -202,10 +200,16 @@ static void bounce_save_or_copy(struct bounce_transaction *btxn,
 		btxn->parse_failures++;
 }
 
+/* notify calls every callback for every transaction, also with the NULL
+   that bounce_mail_transaction_begin() returned for transactions outside
+   the bounce mailbox: each callback must ignore those. */
+
 static void bounce_mail_save(void *txn, struct mail *mail)
 {
 	struct bounce_transaction *btxn = txn;
 
+	if (btxn == NULL)
+		return;
 	/* POST_SESSION marks LMTP/LDA delivery (incl. Sieve fileinto) */
 	bounce_save_or_copy(btxn, mail,
 		(mail->box->flags & MAILBOX_FLAG_POST_SESSION) != 0 ?
@@ -215,6 +219,8 @@ static void bounce_mail_save(void *txn, struct mail *mail)
 static void bounce_mail_copy(void *txn, struct mail *src ATTR_UNUSED,
 			     struct mail *dst)
 {
+	if (txn == NULL)
+		return;
 	bounce_save_or_copy(txn, dst, "copy");
 }
 
@@ -242,14 +248,14 @@ static void bounce_emit_recorded(struct bounce_transaction *btxn,
 	}
 }
 
-static void bounce_pending_set_uids(struct bounce_transaction *btxn,
-				    struct mail_transaction_commit_changes *changes)
+static void
+bounce_assign_uids(struct bounce_transaction *btxn,
+		   struct mail_transaction_commit_changes *changes)
 {
 	struct bounce_pending *pending;
 	struct seq_range_iter iter;
 	unsigned int n = 0;
 
-	/* saved_uids lists the UIDs in the order the mails were saved */
 	seq_range_array_iter_init(&iter, &changes->saved_uids);
 	array_foreach_modifiable(&btxn->pending, pending) {
 		if (!seq_range_array_iter_nth(&iter, n++, &pending->uid))
@@ -257,14 +263,53 @@ static void bounce_pending_set_uids(struct bounce_transaction *btxn,
 	}
 }
 
+/* A message being saved has no GUID yet on maildir (asking for it
+   asserts), so look the committed messages up by UID in a separate
+   instance of the mailbox. Without a GUID the row is still keyed by
+   mailbox GUID and UID. */
+static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct bounce_pending *pending;
+	struct mail *mail;
+	const char *guid;
+
+	box = mailbox_alloc(btxn->box->list, btxn->vname,
+			    MAILBOX_FLAG_READONLY);
+	if (mailbox_open(box) < 0) {
+		e_warning(btxn->buser->event,
+			  "Can't look up message GUIDs in %s: %s", btxn->vname,
+			  mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return;
+	}
+	/* our own lookup is nothing to report to notify plugins */
+	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_NO_NOTIFY,
+				      "bounce message GUIDs");
+	mail = mail_alloc(t, 0, NULL);
+	array_foreach_modifiable(&btxn->pending, pending) {
+		if (pending->uid == 0 || !mail_set_uid(mail, pending->uid))
+			continue;
+		if (mail_get_special(mail, MAIL_FETCH_GUID, &guid) == 0 &&
+		    *guid != '\0')
+			pending->message_guid = p_strdup(btxn->pool, guid);
+	}
+	mail_free(&mail);
+	(void)mailbox_transaction_commit(&t);
+	mailbox_free(&box);
+}
+
 static int bounce_record_all(struct bounce_transaction *btxn,
-			     const char **error_r)
+			     unsigned int *missing_r, const char **error_r)
 {
 	struct bounce_store *store;
 	struct bounce_store_message msg;
 	struct bounce_pending *pending;
+	uint32_t uid;
 	int ret = 0;
 
+	*missing_r = 0;
 	if (bounce_store_open(btxn->buser->set.db_path,
 			      btxn->buser->set.busy_timeout_msecs,
 			      &store, error_r) < 0)
@@ -272,16 +317,18 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
 	array_foreach_modifiable(&btxn->pending, pending) {
-		if (pending->report == NULL)
+		uid = pending->uid;
+		if (pending->report == NULL) {
+			(*missing_r)++;
 			continue;
+		}
 		i_zero(&msg);
 		msg.mailbox = btxn->vname;
 		msg.mailbox_guid = btxn->mailbox_guid;
-		msg.uid = pending->uid;
+		msg.uid = uid;
 		msg.message_guid = pending->message_guid != NULL ?
 			pending->message_guid :
-			t_strdup_printf("%s:%u", btxn->mailbox_guid,
-					pending->uid);
+			t_strdup_printf("%s:%u", btxn->mailbox_guid, uid);
 		msg.message_id = pending->message_id;
 		msg.recorded_at = ioloop_time;
 		if (bounce_store_record(store, &msg, pending->report,
@@ -289,7 +336,7 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 			ret = -1;
 			break;
 		}
-		bounce_emit_recorded(btxn, pending, pending->uid);
+		bounce_emit_recorded(btxn, pending, uid);
 	}
 	bounce_store_close(&store);
 	return ret;
@@ -352,23 +399,29 @@ bounce_mail_transaction_commit(void *txn,
 			       struct mail_transaction_commit_changes *changes)
 {
 	struct bounce_transaction *btxn = txn;
-	struct mail_user *user = btxn->box->storage->user;
+	unsigned int missing;
 	const char *error;
+	int ret;
 
+	if (btxn == NULL)
+		return;
 	if (array_count(&btxn->pending) == 0) {
 		bounce_transaction_free(btxn);
 		return;
 	}
-	bounce_pending_set_uids(btxn, changes);
 	T_BEGIN {
-		if (bounce_record_all(btxn, &error) < 0) {
+		bounce_assign_uids(btxn, changes);
+		bounce_resolve_message_guids(btxn);
+		ret = bounce_record_all(btxn, &missing, &error);
+		if (ret < 0) {
 			/* the mail is saved; only our rows are missing */
 			e_error(btxn->buser->event,
 				"Failed to record %u bounce message(s) saved to %s "
 				"(user %s): %s - the mail is kept, run "
 				"'doveadm bounce rescan -u %s' once fixed",
 				array_count(&btxn->pending), btxn->vname,
-				user->username, error, user->username);
+				btxn->box->storage->user->username, error,
+				btxn->box->storage->user->username);
 		}
 		if (btxn->buser->set.keywords &&
 		    bounce_keywords_apply(btxn, &error) < 0) {
@@ -383,6 +436,8 @@ bounce_mail_transaction_commit(void *txn,
 
 static void bounce_mail_transaction_rollback(void *txn)
 {
+	if (txn == NULL)
+		return;
 	bounce_transaction_free(txn);
 }
 
