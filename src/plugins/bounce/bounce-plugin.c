@@ -12,6 +12,7 @@
 #include "mail-storage-hooks.h"
 #include "notify-plugin.h"
 #include "bounce-analyze.h"
+#include "bounce-keyword.h"
 #include "bounce-store.h"
 #include "bounce-plugin.h"
 
@@ -313,6 +314,7 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 			      btxn->buser->set.busy_timeout_msecs,
 			      &store, error_r) < 0)
 		return -1;
+	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
 	array_foreach_modifiable(&btxn->pending, pending) {
 		uid = pending->uid;
@@ -337,6 +339,58 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 		bounce_emit_recorded(btxn, pending, uid);
 	}
 	bounce_store_close(&store);
+	return ret;
+}
+
+static void bounce_keyword_pending(struct bounce_transaction *btxn,
+				   struct mail *mail,
+				   const struct bounce_pending *pending)
+{
+	const char *keyword;
+
+	if (pending->report == NULL || pending->uid == 0)
+		return;
+	keyword = bounce_report_keyword(pending->report);
+	if (keyword == NULL)
+		return;
+	if (!mail_set_uid(mail, pending->uid)) {
+		/* expunged already, e.g. by a Sieve script or another client */
+		e_debug(btxn->buser->event, "uid=%u gone before tagging",
+			pending->uid);
+		return;
+	}
+	(void)bounce_mail_set_keyword(mail, keyword);
+}
+
+/* Tag the committed messages with their category keyword. A separate
+   mailbox instance and transaction: the saving transaction is finished
+   and its UIDs are final, and this works the same whichever way the
+   mail came in (LMTP, LDA, APPEND, COPY/MOVE, doveadm save). Only
+   flags change, never the message. */
+static int bounce_keywords_apply(struct bounce_transaction *btxn,
+				 const char **error_r)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail *mail;
+	const struct bounce_pending *pending;
+	int ret;
+
+	box = mailbox_alloc(btxn->box->list, btxn->vname, 0);
+	if (mailbox_open(box) < 0 || mailbox_sync(box, 0) < 0) {
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, "bounce keywords");
+	mail = mail_alloc(t, 0, NULL);
+	array_foreach(&btxn->pending, pending)
+		bounce_keyword_pending(btxn, mail, pending);
+	mail_free(&mail);
+	ret = mailbox_transaction_commit(&t);
+	if (ret < 0)
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+	mailbox_free(&box);
 	return ret;
 }
 
@@ -368,6 +422,13 @@ bounce_mail_transaction_commit(void *txn,
 				array_count(&btxn->pending), btxn->vname,
 				btxn->box->storage->user->username, error,
 				btxn->box->storage->user->username);
+		}
+		if (btxn->buser->set.keywords &&
+		    bounce_keywords_apply(btxn, &error) < 0) {
+			e_error(btxn->buser->event,
+				"Failed to set bounce keywords in %s: %s - "
+				"'doveadm bounce rescan --reclassify' sets them",
+				btxn->vname, error);
 		}
 	} T_END;
 	bounce_transaction_free(btxn);
