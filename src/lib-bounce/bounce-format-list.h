@@ -4,6 +4,22 @@
 /* Order matters: see bounce-format.h. */
 #define BOUNCE_FORMAT_LIST(X) \
 	X(bounce_format_arf) \
+	/* vendor and provider formats (bounce-format-<vendor>.c) */ \
+	X(bounce_format_activehunter) \
+	X(bounce_format_amazonses) \
+	X(bounce_format_biglobe) \
+	X(bounce_format_domino) \
+	X(bounce_format_ezweb) \
+	X(bounce_format_exchange) \
+	X(bounce_format_gmail) \
+	X(bounce_format_gmx) \
+	X(bounce_format_interscanmss) \
+	X(bounce_format_mailfoundry) \
+	X(bounce_format_mailru) \
+	X(bounce_format_mfilter) \
+	X(bounce_format_notes) \
+	X(bounce_format_verizon) \
+	X(bounce_format_yahoo) \
 	X(bounce_format_rfc3464) \
 	X(bounce_format_autoreply)
 

@@ -1,0 +1,411 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "bounce-phrase.h"
+
+#include <ctype.h>
+
+/* Aho-Corasick: a trie of all keywords (the parts of the phrases) with a
+   failure link per node (the longest proper suffix of the node's path
+   that is also a path in the trie) and an output link (the nearest node
+   on the failure chain where a keyword ends). Scanning follows failure
+   links only after it went forward, so a scan costs O(text + matches).
+   The root's transitions are a full table: most bytes of a diagnostic
+   start no keyword, and this keeps that case a single lookup. */
+
+#define NO_KEYWORD UINT_MAX
+#define GAP_MARK " * "
+/* what the folder writes for a character the phrases can't contain */
+#define FOLD_OTHER '\x7f'
+
+struct bounce_ac_node {
+	/* children as a list: the alphabet of folded text is small */
+	unsigned int first_child, next_sibling;
+	unsigned int fail, output;
+	/* the first keyword ending here (others chain via next_same) */
+	unsigned int keyword;
+	unsigned char c;
+};
+ARRAY_DEFINE_TYPE(bounce_ac_node, struct bounce_ac_node);
+
+struct bounce_keyword {
+	unsigned int phrase, part, len;
+	unsigned int next_same;
+};
+
+struct bounce_phrase_set {
+	ARRAY_TYPE(bounce_ac_node) nodes;
+	ARRAY(struct bounce_keyword) keywords;
+	/* how many parts each phrase has */
+	unsigned int *phrase_parts;
+	unsigned int phrase_count;
+	unsigned int root_next[256];
+};
+
+struct bounce_phrase_scan {
+	const struct bounce_phrase_set *set;
+	bool *matched;
+	unsigned int matched_count;
+	/* multi-part phrases: parts seen in order so far, and where the
+	   last of them ended */
+	unsigned int *progress;
+	size_t *last_end;
+};
+
+static struct bounce_ac_node *
+ac_node(const struct bounce_phrase_set *set, unsigned int idx)
+{
+	return array_idx_modifiable(&set->nodes, idx);
+}
+
+static unsigned int ac_child(const struct bounce_phrase_set *set,
+			     unsigned int node, unsigned char c)
+{
+	unsigned int child = ac_node(set, node)->first_child;
+
+	while (child != 0) {
+		const struct bounce_ac_node *n = ac_node(set, child);
+
+		if (n->c == c)
+			return child;
+		child = n->next_sibling;
+	}
+	return 0;
+}
+
+/* The automaton's transition: follow failure links until a node has a
+   child for c; the root always has one (possibly itself). */
+static unsigned int ac_goto(const struct bounce_phrase_set *set,
+			    unsigned int node, unsigned char c)
+{
+	unsigned int child;
+
+	while (node != 0) {
+		child = ac_child(set, node, c);
+		if (child != 0)
+			return child;
+		node = ac_node(set, node)->fail;
+	}
+	return set->root_next[c];
+}
+
+static void ac_add_keyword(struct bounce_phrase_set *set, const char *word,
+			   size_t len, unsigned int phrase, unsigned int part)
+{
+	struct bounce_keyword *kw;
+	struct bounce_ac_node *parent, *child;
+	unsigned int node = 0, next;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = word[i];
+
+		next = ac_child(set, node, c);
+		if (next == 0) {
+			next = array_count(&set->nodes);
+			child = array_append_space(&set->nodes);
+			child->c = c;
+			child->keyword = NO_KEYWORD;
+			parent = ac_node(set, node);
+			child->next_sibling = parent->first_child;
+			parent->first_child = next;
+		}
+		node = next;
+	}
+	kw = array_append_space(&set->keywords);
+	kw->phrase = phrase;
+	kw->part = part;
+	kw->len = len;
+	kw->next_same = ac_node(set, node)->keyword;
+	ac_node(set, node)->keyword = array_count(&set->keywords) - 1;
+}
+
+static void ac_add_phrase(struct bounce_phrase_set *set, const char *phrase,
+			  unsigned int idx)
+{
+	const char *p = phrase, *gap;
+	unsigned int part = 0;
+
+	while ((gap = strstr(p, GAP_MARK)) != NULL) {
+		ac_add_keyword(set, p, gap - p, idx, part++);
+		p = gap + strlen(GAP_MARK);
+	}
+	ac_add_keyword(set, p, strlen(p), idx, part++);
+	set->phrase_parts[idx] = part;
+}
+
+/* Breadth-first, so a node's failure link is known before its
+   children need it. */
+static void ac_link(struct bounce_phrase_set *set)
+{
+	ARRAY(unsigned int) queue;
+	unsigned int head = 0, node, child, fail;
+	struct bounce_ac_node *n;
+
+	for (unsigned int c = 0; c < 256; c++)
+		set->root_next[c] = ac_child(set, 0, c);
+
+	t_array_init(&queue, array_count(&set->nodes));
+	for (child = ac_node(set, 0)->first_child; child != 0;
+	     child = ac_node(set, child)->next_sibling) {
+		ac_node(set, child)->fail = 0;
+		array_push_back(&queue, &child);
+	}
+	while (head < array_count(&queue)) {
+		node = *array_idx(&queue, head);
+		head++;
+		for (child = ac_node(set, node)->first_child; child != 0;
+		     child = ac_node(set, child)->next_sibling) {
+			n = ac_node(set, child);
+			fail = ac_goto(set, ac_node(set, node)->fail, n->c);
+			n->fail = fail;
+			n->output = ac_node(set, fail)->keyword != NO_KEYWORD ?
+				fail : ac_node(set, fail)->output;
+			array_push_back(&queue, &child);
+		}
+	}
+}
+
+struct bounce_phrase_set *
+bounce_phrase_set_create(const char *const *phrases, unsigned int count)
+{
+	struct bounce_phrase_set *set;
+	struct bounce_ac_node *root;
+
+	/* plain heap memory: the classifier keeps its sets for the
+	   process's lifetime, and a heap block is simply reachable */
+	set = i_new(struct bounce_phrase_set, 1);
+	set->phrase_count = count;
+	set->phrase_parts = i_new(unsigned int, I_MAX(count, 1));
+	i_array_init(&set->nodes, 4096);
+	i_array_init(&set->keywords, count + 16);
+	root = array_append_space(&set->nodes);
+	root->keyword = NO_KEYWORD;
+
+	for (unsigned int i = 0; i < count; i++)
+		ac_add_phrase(set, phrases[i], i);
+	T_BEGIN {
+		ac_link(set);
+	} T_END;
+	return set;
+}
+
+void bounce_phrase_set_free(struct bounce_phrase_set **_set)
+{
+	struct bounce_phrase_set *set = *_set;
+
+	if (set == NULL)
+		return;
+	*_set = NULL;
+	array_free(&set->nodes);
+	array_free(&set->keywords);
+	i_free(set->phrase_parts);
+	i_free(set);
+}
+
+static void bounce_phrase_found(struct bounce_phrase_scan *scan,
+				unsigned int phrase)
+{
+	if (!scan->matched[phrase]) {
+		scan->matched[phrase] = TRUE;
+		scan->matched_count++;
+	}
+}
+
+/* keyword kw ends at offset end of the folded text */
+static void bounce_phrase_keyword_hit(struct bounce_phrase_scan *scan,
+				      const struct bounce_keyword *kw,
+				      size_t end)
+{
+	unsigned int parts = scan->set->phrase_parts[kw->phrase];
+	unsigned int *progress = &scan->progress[kw->phrase];
+	size_t *last_end = &scan->last_end[kw->phrase];
+	size_t start = end - kw->len;
+
+	if (parts == 1) {
+		bounce_phrase_found(scan, kw->phrase);
+		return;
+	}
+	if (kw->part == 0) {
+		/* the latest first part leaves the shortest gap */
+		if (*progress <= 1) {
+			*progress = 1;
+			*last_end = end;
+		}
+		return;
+	}
+	if (*progress != kw->part || start < *last_end ||
+	    start - *last_end > BOUNCE_PHRASE_MAX_GAP)
+		return;
+	*progress = kw->part + 1;
+	*last_end = end;
+	if (*progress == parts)
+		bounce_phrase_found(scan, kw->phrase);
+}
+
+static void bounce_phrase_report(struct bounce_phrase_scan *scan,
+				 unsigned int node, size_t end)
+{
+	const struct bounce_phrase_set *set = scan->set;
+	const struct bounce_keyword *kw;
+	unsigned int k;
+
+	for (; node != 0; node = ac_node(set, node)->output) {
+		for (k = ac_node(set, node)->keyword; k != NO_KEYWORD;
+		     k = kw->next_same) {
+			kw = array_idx(&set->keywords, k);
+			bounce_phrase_keyword_hit(scan, kw, end);
+		}
+	}
+}
+
+unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
+				     const char *text, bool *matched)
+{
+	struct bounce_phrase_scan scan;
+	const struct bounce_ac_node *n;
+	const char *folded;
+	unsigned int state = 0;
+	size_t i;
+
+	memset(matched, 0, sizeof(*matched) * set->phrase_count);
+	if (text == NULL)
+		return 0;
+
+	i_zero(&scan);
+	scan.set = set;
+	scan.matched = matched;
+	scan.progress = t_new(unsigned int, set->phrase_count);
+	scan.last_end = t_new(size_t, set->phrase_count);
+
+	folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
+	for (i = 0; folded[i] != '\0'; i++) {
+		state = ac_goto(set, state, (unsigned char)folded[i]);
+		n = ac_node(set, state);
+		if (n->keyword != NO_KEYWORD || n->output != 0)
+			bounce_phrase_report(&scan, state, i + 1);
+	}
+	return scan.matched_count;
+}
+
+/* --- folding --- */
+
+/* U+00C0..U+00FF without accents; 0 for the two signs in the block */
+static const char bounce_latin1_base[64] =
+	"aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+	"aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+
+/* "550-" or "550 " followed by an enhanced status code and a space, or
+   "550-" alone: the prefix of an SMTP reply line. Returns its length. */
+static size_t bounce_reply_prefix_len(const unsigned char *p)
+{
+	size_t i = 4, n;
+
+	if ((p[0] != '4' && p[0] != '5') || !i_isdigit(p[1]) ||
+	    !i_isdigit(p[2]) || (p[3] != '-' && p[3] != ' '))
+		return 0;
+	if (p[4] == p[0] && p[5] == '.') {
+		i = 6;
+		for (n = 0; i_isdigit(p[i]) && n < 3; i++, n++) ;
+		if (n > 0 && p[i] == '.') {
+			i++;
+			for (n = 0; i_isdigit(p[i]) && n < 3; i++, n++) ;
+			if (n > 0 && (p[i] == ' ' || p[i] == '\0'))
+				return p[i] == ' ' ? i + 1 : i;
+		}
+	}
+	return p[3] == '-' ? 4 : 0;
+}
+
+/* Decode one non-ASCII UTF-8 character at p into its folded form.
+   Returns the bytes consumed (at least 1). */
+static size_t bounce_fold_utf8(const unsigned char *p, char *folded_r)
+{
+	*folded_r = FOLD_OTHER;
+	if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf) {
+		char base = bounce_latin1_base[p[1] - 0x80];
+
+		if (base != '\0')
+			*folded_r = base;
+		return 2;
+	}
+	if (p[0] == 0xc2 && p[1] == 0xa0) {
+		*folded_r = ' ';
+		return 2;
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] != '\0') {
+		if (p[2] == 0x98 || p[2] == 0x99)
+			*folded_r = '\'';
+		else if (p[2] == 0x9c || p[2] == 0x9d)
+			*folded_r = '"';
+		return 3;
+	}
+	/* skip the continuation bytes of any other character */
+	size_t len = 1;
+	while (len < 4 && (p[len] & 0xc0) == 0x80)
+		len++;
+	return len;
+}
+
+const char *bounce_phrase_fold(const char *text, size_t max_len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t text_len = strlen(text);
+	string_t *out = t_str_new(I_MIN(text_len, max_len) + 1);
+	bool space = FALSE, word_start = TRUE;
+	char c;
+
+	while (*p != '\0' && str_len(out) < max_len) {
+		if (word_start) {
+			size_t skip = bounce_reply_prefix_len(p);
+
+			p += skip;
+			if (skip > 0) {
+				space = str_len(out) > 0;
+				continue;
+			}
+		}
+		if (*p < 0x80) {
+			c = i_tolower(*p);
+			p++;
+		} else {
+			p += bounce_fold_utf8(p, &c);
+			if (c == FOLD_OTHER && str_len(out) > 0 &&
+			    str_data(out)[str_len(out)-1] == FOLD_OTHER &&
+			    !space)
+				continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			space = str_len(out) > 0;
+			word_start = TRUE;
+			continue;
+		}
+		if (space)
+			str_append_c(out, ' ');
+		space = FALSE;
+		word_start = FALSE;
+		str_append_c(out, c);
+	}
+	return str_c(out);
+}
+
+bool bounce_phrase_is_valid(const char *phrase)
+{
+	size_t len = strlen(phrase);
+
+	if (len == 0 || phrase[0] == ' ' || phrase[len-1] == ' ')
+		return FALSE;
+	if (strncmp(phrase, "* ", 2) == 0 || strstr(phrase, "  ") != NULL)
+		return FALSE;
+	if (len >= 2 && strcmp(phrase + len - 2, " *") == 0)
+		return FALSE;
+	for (const char *p = phrase; *p != '\0'; p++) {
+		if (*p < 0x20 || *p >= 0x7f || i_isupper(*p))
+			return FALSE;
+		/* '*' only as a gap of its own */
+		if (*p == '*' && (p == phrase || p[-1] != ' ' || p[1] != ' '))
+			return FALSE;
+	}
+	return TRUE;
+}

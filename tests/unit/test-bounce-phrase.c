@@ -1,0 +1,232 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "bounce-phrase.h"
+#include "bounce-classify.h"
+#include "test-bounce-common.h"
+
+/* The phrase matcher: folding, overlapping keywords, gaps, the scan cap,
+   an adversarial input, and the invariants of the built-in table. */
+
+static const char *repeat(char c, size_t count)
+{
+	char *str = t_malloc0(count + 1);
+
+	memset(str, c, count);
+	return str;
+}
+
+static bool *match_all(const struct bounce_phrase_set *set,
+		       unsigned int count, const char *text)
+{
+	bool *matched = t_new(bool, count);
+
+	(void)bounce_phrase_set_match(set, text, matched);
+	return matched;
+}
+
+static void test_fold(void **state ATTR_UNUSED)
+{
+	assert_string_equal(bounce_phrase_fold("  User\tUNKNOWN \r\n here ", 100),
+			    "user unknown here");
+	/* Latin-1 letters lose their accents, typographic quotes become
+	   ASCII ones */
+	assert_string_equal(bounce_phrase_fold("Bo\xc3\xaete PLEINE", 100),
+			    "boite pleine");
+	assert_string_equal(bounce_phrase_fold("doesn\xe2\x80\x99t exist", 100),
+			    "doesn't exist");
+	/* a run of other characters is one separator the phrases can't
+	   contain */
+	assert_string_equal(bounce_phrase_fold("a\xe3\x81\x82\xe3\x81\x84z", 100),
+			    "a\x7fz");
+	/* SMTP continuation prefixes inside a folded multi-line reply */
+	assert_string_equal(bounce_phrase_fold(
+		"550-5.2.1 The user is receiving mail at a rate that "
+		"550-5.2.1 prevents additional messages", 200),
+		"the user is receiving mail at a rate that prevents additional messages");
+	assert_string_equal(bounce_phrase_fold("550 5.1.1 no such user", 100),
+			    "no such user");
+	/* a lone number is text, not a prefix */
+	assert_string_equal(bounce_phrase_fold("error 550 here", 100),
+			    "error 550 here");
+	assert_string_equal(bounce_phrase_fold("abcdef", 3), "abc");
+	assert_string_equal(bounce_phrase_fold("", 10), "");
+	/* truncated UTF-8 at the end */
+	assert_string_equal(bounce_phrase_fold("ab\xc3", 10), "ab\x7f");
+}
+
+static void test_overlapping(void **state ATTR_UNUSED)
+{
+	static const char *const phrases[] = {
+		"he", "she", "his", "hers", "ushers", "s",
+	};
+	struct bounce_phrase_set *set =
+		bounce_phrase_set_create(phrases, N_ELEMENTS(phrases));
+	bool *m = match_all(set, N_ELEMENTS(phrases), "USHERS");
+
+	assert_true(m[0]);
+	assert_true(m[1]);
+	assert_false(m[2]);
+	assert_true(m[3]);
+	assert_true(m[4]);
+	assert_true(m[5]);
+	m = match_all(set, N_ELEMENTS(phrases), "hi s");
+	assert_false(m[0]);
+	assert_false(m[2]);
+	assert_true(m[5]);
+	assert_int_equal(bounce_phrase_set_match(set, "xyz", m), 0);
+	assert_int_equal(bounce_phrase_set_match(set, NULL, m), 0);
+	bounce_phrase_set_free(&set);
+	assert_null(set);
+}
+
+static void test_duplicates_and_suffixes(void **state ATTR_UNUSED)
+{
+	/* the same keyword twice, and keywords that are suffixes of each
+	   other, all reported */
+	static const char *const phrases[] = {
+		"mailbox full", "mailbox full", "box full", "full",
+		"mailbox fuller",
+	};
+	struct bounce_phrase_set *set =
+		bounce_phrase_set_create(phrases, N_ELEMENTS(phrases));
+	bool *m = match_all(set, N_ELEMENTS(phrases),
+			    "452 4.2.2 Mailbox FULL.");
+
+	assert_true(m[0]);
+	assert_true(m[1]);
+	assert_true(m[2]);
+	assert_true(m[3]);
+	assert_false(m[4]);
+	bounce_phrase_set_free(&set);
+}
+
+static void test_gaps(void **state ATTR_UNUSED)
+{
+	static const char *const phrases[] = {
+		"user * does not exist", "a * b * c",
+	};
+	struct bounce_phrase_set *set =
+		bounce_phrase_set_create(phrases, N_ELEMENTS(phrases));
+	const char *far;
+	bool *m;
+
+	m = match_all(set, 2, "User jane.doe@example.org does not exist");
+	assert_true(m[0]);
+	/* the parts must come in order */
+	m = match_all(set, 2, "does not exist: user jane");
+	assert_false(m[0]);
+	/* and close to each other */
+	far = t_strconcat("user ", repeat('x', BOUNCE_PHRASE_MAX_GAP + 1),
+			  " does not exist", NULL);
+	m = match_all(set, 2, far);
+	assert_false(m[0]);
+	m = match_all(set, 2, "a x b y c");
+	assert_true(m[1]);
+	m = match_all(set, 2, "a x c y b");
+	assert_false(m[1]);
+	bounce_phrase_set_free(&set);
+}
+
+static void test_adversarial(void **state ATTR_UNUSED)
+{
+	/* 1 MB of 'a' against keywords that almost match everywhere: the
+	   automaton answers correctly (and in one pass; the timing is the
+	   benchmark's business) */
+	const size_t size = 1024 * 1024;
+	const char *phrases[3];
+	struct bounce_phrase_set *set;
+	char *text = i_malloc(size + 2);
+	bool m[3];
+
+	phrases[0] = t_strconcat(repeat('a', 100), "b", NULL);
+	phrases[1] = "aaaa";
+	phrases[2] = t_strconcat(repeat('a', 200), "c", NULL);
+	set = bounce_phrase_set_create(phrases, 3);
+
+	memset(text, 'a', size);
+	text[size] = 'b';
+	text[size + 1] = '\0';
+	assert_int_equal(bounce_phrase_set_match(set, text, m), 1);
+	/* the 'b' lies beyond the scan cap */
+	assert_false(m[0]);
+	assert_true(m[1]);
+	assert_false(m[2]);
+
+	/* within the cap it is found */
+	text[BOUNCE_PHRASE_MAX_SCAN - 10] = 'b';
+	text[BOUNCE_PHRASE_MAX_SCAN - 9] = '\0';
+	assert_int_equal(bounce_phrase_set_match(set, text, m), 2);
+	assert_true(m[0]);
+	assert_false(m[2]);
+	i_free(text);
+	bounce_phrase_set_free(&set);
+}
+
+static void test_phrase_valid(void **state ATTR_UNUSED)
+{
+	assert_true(bounce_phrase_is_valid("user unknown"));
+	assert_true(bounce_phrase_is_valid("user * does not exist"));
+	assert_true(bounce_phrase_is_valid("procmail:"));
+	assert_false(bounce_phrase_is_valid(""));
+	assert_false(bounce_phrase_is_valid("User unknown"));
+	assert_false(bounce_phrase_is_valid(" user"));
+	assert_false(bounce_phrase_is_valid("user "));
+	assert_false(bounce_phrase_is_valid("user  unknown"));
+	assert_false(bounce_phrase_is_valid("* user"));
+	assert_false(bounce_phrase_is_valid("user *"));
+	assert_false(bounce_phrase_is_valid("user*x"));
+	assert_false(bounce_phrase_is_valid("bo\xc3\xaete"));
+}
+
+static void test_table_invariants(void **state ATTR_UNUSED)
+{
+	const char **phrases = t_new(const char *, bounce_phrase_rules_count);
+	struct bounce_phrase_set *set;
+	bool *m;
+
+	for (unsigned int i = 0; i < bounce_phrase_rules_count; i++) {
+		const struct bounce_phrase_rule *rule = &bounce_phrase_rules[i];
+
+		phrases[i] = rule->phrase;
+		if (!bounce_phrase_is_valid(rule->phrase))
+			fail_msg("invalid phrase '%s'", rule->phrase);
+		if (rule->reason == BOUNCE_REASON_UNDEFINED ||
+		    rule->reason == BOUNCE_REASON_ONHOLD ||
+		    rule->reason == BOUNCE_REASON_DELIVERED ||
+		    rule->reason == BOUNCE_REASON_FEEDBACK ||
+		    rule->reason >= BOUNCE_REASON_COUNT)
+			fail_msg("phrase '%s' names a meta reason", rule->phrase);
+		/* one phrase, one reason (and no row twice) */
+		for (unsigned int j = 0; j < i; j++) {
+			if (strcmp(bounce_phrase_rules[j].phrase,
+				   rule->phrase) == 0)
+				fail_msg("phrase '%s' listed twice", rule->phrase);
+		}
+	}
+	/* every phrase finds itself in the built automaton */
+	set = bounce_phrase_set_create(phrases, bounce_phrase_rules_count);
+	m = t_new(bool, bounce_phrase_rules_count);
+	for (unsigned int i = 0; i < bounce_phrase_rules_count; i++) {
+		const char *text = t_str_replace(phrases[i], '*', 'x');
+
+		(void)bounce_phrase_set_match(set, text, m);
+		if (!m[i])
+			fail_msg("phrase '%s' doesn't match itself", phrases[i]);
+	}
+	bounce_phrase_set_free(&set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		test_case(test_fold),
+		test_case(test_overlapping),
+		test_case(test_duplicates_and_suffixes),
+		test_case(test_gaps),
+		test_case(test_adversarial),
+		test_case(test_phrase_valid),
+		test_case(test_table_invariants),
+	};
+	return test_run_group(tests);
+}
