@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "hash.h"
 #include "message-address.h"
 #include "bounce-settings.h"
 #include "bounce-verp.h"
@@ -29,17 +30,30 @@ bounce_report_add_recipient(struct bounce_report *report,
 {
 	struct bounce_recipient *rcpt;
 	const char *lower = t_str_lcase(address);
+	unsigned int idx;
 
-	array_foreach_modifiable(&report->recipients, rcpt) {
-		if (strcmp(rcpt->address, lower) == 0)
-			return rcpt;
+	if (!hash_table_is_created(report->recipient_index)) {
+		hash_table_create(&report->recipient_index, report->pool, 0,
+				  str_hash, strcmp);
 	}
+	idx = POINTER_CAST_TO(hash_table_lookup(report->recipient_index,
+						lower), unsigned int);
+	if (idx > 0)
+		return array_idx_modifiable(&report->recipients, idx - 1);
 	rcpt = array_append_space(&report->recipients);
 	rcpt->address = p_strdup(report->pool, lower);
+	hash_table_insert(report->recipient_index, rcpt->address,
+			  POINTER_CAST(array_count(&report->recipients)));
 	rcpt->found_by = found_by;
 	rcpt->action = BOUNCE_ACTION_FAILED;
 	rcpt->reason_hint = BOUNCE_REASON_UNDEFINED;
 	return rcpt;
+}
+
+void bounce_report_recipients_done(struct bounce_report *report)
+{
+	if (hash_table_is_created(report->recipient_index))
+		hash_table_destroy(&report->recipient_index);
 }
 
 static bool bounce_is_code_boundary(char c)
@@ -124,14 +138,22 @@ const char *bounce_address_normalize(pool_t pool, const char *value)
 	p = strchr(value, ';');
 	if (p != NULL && strchr(p, '@') != NULL)
 		value = p + 1;
-	at = strchr(value, '@');
-	if (at == NULL)
-		return NULL;
-	/* the token around the '@' */
-	start = at;
-	while (start > value && !i_isspace(start[-1]) &&
-	       strchr("<>()[]\"',;:", start[-1]) == NULL)
-		start--;
+	/* a quoted local part ("john..doe"@example.org) may hold any
+	   character; keep it whole, quotes included */
+	start = strchr(value, '"');
+	at = start == NULL ? NULL : strstr(start + 1, "\"@");
+	if (at != NULL && strchr(start + 1, '"') == at) {
+		at++;
+	} else {
+		at = strchr(value, '@');
+		if (at == NULL)
+			return NULL;
+		/* the token around the '@' */
+		start = at;
+		while (start > value && !i_isspace(start[-1]) &&
+		       strchr("<>()[]\"',;:", start[-1]) == NULL)
+			start--;
+	}
 	end = at;
 	while (*end != '\0' && !i_isspace(*end) &&
 	       strchr("<>()[]\"',;:", *end) == NULL)
@@ -263,4 +285,5 @@ void bounce_extract(const struct bounce_mail *mail,
 	if (report->kind != BOUNCE_KIND_AUTOREPLY &&
 	    report->kind != BOUNCE_KIND_FEEDBACK)
 		bounce_apply_verp(report);
+	bounce_report_recipients_done(report);
 }

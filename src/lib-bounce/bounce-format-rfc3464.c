@@ -6,13 +6,34 @@
 #include "istream.h"
 #include "message-header-parser.h"
 #include "bounce-format.h"
+#include "bounce-text.h"
 
 /* RFC 3464 (and RFC 1894) message/delivery-status: one group of
    per-message fields, then one group per recipient, groups separated by
    empty lines. Real MTAs get the separators wrong in both directions, so
    a recipient group also starts when a recipient field repeats. */
 
-#define BOUNCE_DSN_MAX_RECIPIENTS 10000
+#define BOUNCE_DSN_MAX_RECIPIENTS BOUNCE_TEXT_MAX_RECIPIENTS
+
+/* The human-readable layouts, tried on the bounce's text to fill what
+   the delivery-status part leaves out: Postfix states the SMTP command
+   only in the text ("in reply to RCPT TO command"), OpenSMTPD and many
+   others give the remote server's reply only there. */
+static const struct bounce_format *const bounce_dsn_text_formats[] = {
+	&bounce_format_qmail,
+	&bounce_format_opensmtpd,
+	&bounce_format_sendmail,
+	&bounce_format_exim,
+	&bounce_format_courier,
+	&bounce_format_postfix,
+	&bounce_format_text,
+};
+
+/* DSN fields that start a delivery-status block quoted in the text of a
+   bounce whose MIME structure is broken */
+static const char *const bounce_dsn_text_fields[] = {
+	"Reporting-MTA:", "Final-Recipient:", "Original-Recipient:", NULL
+};
 
 struct bounce_dsn_context {
 	struct bounce_report *report;
@@ -204,20 +225,15 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 	return any || i_stream_have_bytes_left(input);
 }
 
-static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
-					  struct bounce_report *report)
+static void bounce_dsn_read(struct bounce_report *report,
+			    const char *data, size_t size)
 {
 	struct bounce_dsn_context ctx;
 	struct istream *input;
-	unsigned int count_before = array_count(&report->recipients);
-
-	if (str_len(mail->delivery_status) == 0)
-		return FALSE;
 
 	i_zero(&ctx);
 	ctx.report = report;
-	input = i_stream_create_from_data(str_data(mail->delivery_status),
-					  str_len(mail->delivery_status));
+	input = i_stream_create_from_data(data, size);
 	for (;;) {
 		uoff_t offset = input->v_offset;
 
@@ -230,9 +246,130 @@ static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
 		}
 	}
 	i_stream_unref(&input);
+}
 
-	if (array_count(&report->recipients) == count_before)
+/* A delivery-status block inside the text: a multipart/report whose
+   boundaries are broken, or a DSN forwarded inline. Returns the block
+   from its first field up to the copy of the returned message, or NULL
+   if the text holds no recipient field. */
+static const char *bounce_dsn_find_in_text(const char *text)
+{
+	const char *const *lines = bounce_text_lines(text);
+	string_t *block = NULL;
+	bool have_recipient = FALSE;
+
+	for (; *lines != NULL; lines++) {
+		const char *line = *lines;
+		int idx = -1;
+
+		if (bounce_text_line_starts_original(line))
+			break;
+		for (unsigned int i = 0; bounce_dsn_text_fields[i] != NULL; i++) {
+			const char *field = bounce_dsn_text_fields[i];
+
+			if (strncasecmp(line, field, strlen(field)) == 0) {
+				idx = i;
+				break;
+			}
+		}
+		if (block == NULL && idx < 0)
+			continue;
+		if (block == NULL)
+			block = t_str_new(1024);
+		if (idx > 0)
+			have_recipient = TRUE;
+		str_append(block, line);
+		str_append_c(block, '\n');
+	}
+	return have_recipient ? str_c(block) : NULL;
+}
+
+static const struct bounce_recipient *
+bounce_dsn_text_recipient(const struct bounce_report *text_report,
+			  const struct bounce_recipient *rcpt,
+			  unsigned int dsn_count)
+{
+	const struct bounce_recipient *trcpt;
+
+	array_foreach(&text_report->recipients, trcpt) {
+		if (strcmp(trcpt->address, rcpt->address) == 0 ||
+		    (rcpt->original_recipient != NULL &&
+		     strcmp(trcpt->address, rcpt->original_recipient) == 0))
+			return trcpt;
+	}
+	/* one recipient on both sides: the same one, even when the text
+	   shows the address before an alias was expanded */
+	if (array_count(&text_report->recipients) == 1 && dsn_count == 1)
+		return array_front(&text_report->recipients);
+	return NULL;
+}
+
+/* Fill a DSN recipient's gaps from what the text says about it. */
+static void bounce_dsn_merge_text(struct bounce_recipient *rcpt,
+				  const struct bounce_recipient *trcpt)
+{
+	if (rcpt->diagnostic == NULL)
+		rcpt->diagnostic = trcpt->diagnostic;
+	if (rcpt->smtp_command == NULL)
+		rcpt->smtp_command = trcpt->smtp_command;
+	if (rcpt->remote_mta == NULL)
+		rcpt->remote_mta = trcpt->remote_mta;
+	if (rcpt->reply_code == NULL)
+		rcpt->reply_code = trcpt->reply_code;
+	if (trcpt->status == NULL)
+		return;
+	/* a generic X.0.0 says less than the code in the text, if both
+	   agree on the class */
+	if (rcpt->status == NULL ||
+	    (strcmp(rcpt->status + 1, ".0.0") == 0 &&
+	     rcpt->status[0] == trcpt->status[0]))
+		rcpt->status = trcpt->status;
+}
+
+static void bounce_dsn_complete_from_text(const struct bounce_mail *mail,
+					  struct bounce_report *report,
+					  unsigned int first)
+{
+	struct bounce_report text_report;
+	struct bounce_recipient *rcpt;
+	const struct bounce_recipient *trcpt;
+
+	i_zero(&text_report);
+	text_report.pool = report->pool;
+	p_array_init(&text_report.recipients, report->pool, 4);
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_dsn_text_formats); i++) {
+		if (bounce_dsn_text_formats[i]->extract(mail, &text_report))
+			break;
+	}
+	for (unsigned int i = first; i < array_count(&report->recipients); i++) {
+		rcpt = array_idx_modifiable(&report->recipients, i);
+		if (rcpt->smtp_command == NULL && rcpt->diagnostic != NULL)
+			rcpt->smtp_command =
+				bounce_text_smtp_command(rcpt->diagnostic);
+		trcpt = bounce_dsn_text_recipient(&text_report, rcpt,
+			array_count(&report->recipients) - first);
+		if (trcpt != NULL)
+			bounce_dsn_merge_text(rcpt, trcpt);
+	}
+	bounce_report_recipients_done(&text_report);
+}
+
+static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
+					  struct bounce_report *report)
+{
+	unsigned int first = array_count(&report->recipients);
+	const char *block;
+
+	if (str_len(mail->delivery_status) > 0) {
+		bounce_dsn_read(report, str_c(mail->delivery_status),
+				str_len(mail->delivery_status));
+	}
+	if (array_count(&report->recipients) == first &&
+	    (block = bounce_dsn_find_in_text(str_c(mail->text))) != NULL)
+		bounce_dsn_read(report, block, strlen(block));
+	if (array_count(&report->recipients) == first)
 		return FALSE;
+	bounce_dsn_complete_from_text(mail, report, first);
 	report->kind = BOUNCE_KIND_DSN;
 	return TRUE;
 }

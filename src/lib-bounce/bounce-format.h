@@ -37,6 +37,10 @@ void bounce_extract(const struct bounce_mail *mail,
 struct bounce_recipient *
 bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by);
+/* Free the index bounce_report_add_recipient() keeps. bounce_extract()
+   calls it when the formats are done; a caller that adds recipients to
+   a report of its own must call it too. The recipients stay. */
+void bounce_report_recipients_done(struct bounce_report *report);
 /* Find an enhanced status code (class.subject.detail, class 2, 4 or 5)
    and an SMTP reply code in a diagnostic text. Either may be NULL. */
 void bounce_text_find_codes(const char *text, const char **status_r,

@@ -26,6 +26,8 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(USERUNKNOWN, "no such mailbox"),		/* various */
 	R(USERUNKNOWN, "no such recipient"),		/* various */
 	R(USERUNKNOWN, "no such person at this address"), /* old Netscape/SunONE */
+	R(USERUNKNOWN, "not listed in domino directory"), /* IBM Domino */
+	R(USERUNKNOWN, "not listed in public name & address book"), /* Lotus Notes */
 	R(USERUNKNOWN, "no such address"),		/* various */
 	R(USERUNKNOWN, "no mailbox here by that name"),	/* qmail */
 	R(USERUNKNOWN, "no mailbox by that name"),	/* various */

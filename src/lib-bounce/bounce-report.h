@@ -2,6 +2,7 @@
 #define BOUNCE_REPORT_H
 
 #include "array-decl.h"
+#include "hash-decl.h"
 #include "bounce-reasons.h"
 
 /* What one bounce message says, and what we decided about it. Filled in
@@ -104,6 +105,11 @@ struct bounce_report {
 	const char *verp_recipient;
 
 	ARRAY_TYPE(bounce_recipient) recipients;
+	/* address -> index + 1 in recipients, kept by
+	   bounce_report_add_recipient() so that adding stays O(1) for the
+	   thousands of recipients a bounce may list (NULL until the first
+	   recipient is added) */
+	HASH_TABLE(const char *, void *) recipient_index;
 
 	/* TRUE if the scan stopped at bounce_max_scan_size or another bound */
 	bool truncated;

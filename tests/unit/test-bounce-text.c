@@ -1,0 +1,301 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "str.h"
+#include "istream.h"
+#include "bounce-format.h"
+#include "bounce-text.h"
+#include "bounce-analyze.h"
+#include "test-bounce-common.h"
+
+/* The line-scanning helpers the text formats share, and the tricky
+   cases of the formats built on them. */
+
+static struct bounce_report *report_new(pool_t pool)
+{
+	struct bounce_report *report = p_new(pool, struct bounce_report, 1);
+
+	report->pool = pool;
+	p_array_init(&report->recipients, pool, 4);
+	return report;
+}
+
+static const struct bounce_recipient *
+rcpt_idx(const struct bounce_report *report, unsigned int idx)
+{
+	assert_true(idx < array_count(&report->recipients));
+	return array_idx(&report->recipients, idx);
+}
+
+static struct bounce_report *analyze_str(const char *msg, pool_t pool)
+{
+	struct bounce_analyze_settings set;
+	struct bounce_report *report;
+	struct istream *input;
+	const char *error;
+
+	bounce_analyze_settings_init(&set);
+	input = i_stream_create_from_data(msg, strlen(msg));
+	assert_int_equal(bounce_analyze_stream(input, &set, pool, &report,
+					       &error), 0);
+	i_stream_unref(&input);
+	return report;
+}
+
+static void test_fold(void **state ATTR_UNUSED)
+{
+	static const struct {
+		const char *label, *input, *output;
+		size_t max;
+	} rows[] = {
+		{ "runs of blanks", "  550\t5.1.1\n   user  unknown \n", "550 5.1.1 user unknown", 100 },
+		{ "empty", " \n\t ", "", 100 },
+		{ "cut at max", "abcdef ghij", "abcdef", 7 },
+		/* "é" is two bytes: a cut between them drops the first */
+		{ "utf-8 boundary", "ab\xc3\xa9", "ab", 3 },
+		{ "utf-8 whole", "ab\xc3\xa9", "ab\xc3\xa9", 4 },
+	};
+
+	for (unsigned int i = 0; i < N_ELEMENTS(rows); i++) {
+		const char *out = bounce_text_fold(pool_datastack_create(),
+						   rows[i].input, rows[i].max);
+		if (strcmp(out, rows[i].output) != 0)
+			fail_msg("%s: got '%s'", rows[i].label, out);
+	}
+}
+
+static void test_smtp_command(void **state ATTR_UNUSED)
+{
+	static const struct {
+		const char *text, *command;
+	} rows[] = {
+		{ "550 5.1.1 User unknown (in reply to RCPT TO command)", "RCPT" },
+		{ "554 5.7.1 spam (in reply to end of DATA command)", "DATA" },
+		{ "SMTP error from remote mail server after RCPT TO:<a@example.org>: 550", "RCPT" },
+		{ "SMTP error from remote mail server after end of data: 554", "DATA" },
+		{ "SMTP error from remote mail server after MAIL FROM:<b@example.com>", "MAIL" },
+		{ "Connected to 192.0.2.1 but sender was rejected.", "MAIL" },
+		{ "Connected to 192.0.2.1 but my name was rejected.", "HELO" },
+		{ "192.0.2.1 does not like recipient.", "RCPT" },
+		{ "host mx.example.org refused to talk to me: 554 go away", "CONN" },
+		{ ">>> DATA\n<<< 554 rejected", "DATA" },
+		{ "550 5.1.1 User unknown", NULL },
+	};
+
+	for (unsigned int i = 0; i < N_ELEMENTS(rows); i++) {
+		const char *command = bounce_text_smtp_command(rows[i].text);
+
+		if (null_strcmp(command, rows[i].command) != 0)
+			fail_msg("row %u: got %s", i, command == NULL ? "NULL" : command);
+	}
+}
+
+static void test_remote_mta(void **state ATTR_UNUSED)
+{
+	static const struct {
+		const char *text, *host;
+	} rows[] = {
+		{ "host mx.example.org[192.0.2.1] said: 550", "mx.example.org" },
+		{ "host mx.example.org [192.0.2.1]: 550", "mx.example.org" },
+		{ "Remote host said: 550 ... Giving up on 192.0.2.9.", "192.0.2.9" },
+		{ "... while talking to mx.example.net.:", "mx.example.net" },
+		/* "host" followed by a word is no host name */
+		{ "Host or domain name not found", NULL },
+		{ "localhost said no", NULL },
+	};
+
+	for (unsigned int i = 0; i < N_ELEMENTS(rows); i++) {
+		const char *host = bounce_text_remote_mta(pool_datastack_create(),
+							  rows[i].text);
+		if (null_strcmp(host, rows[i].host) != 0)
+			fail_msg("row %u: got %s", i, host == NULL ? "NULL" : host);
+	}
+}
+
+static void test_line_address(void **state ATTR_UNUSED)
+{
+	static const struct {
+		const char *line;
+		bool bare_ok;
+		const char *address, *rest;
+	} rows[] = {
+		{ "<User@Example.ORG>:", FALSE, "user@example.org", ":" },
+		{ "<\"john..doe\"@example.org>: host", FALSE, "\"john..doe\"@example.org", ": host" },
+		{ "  <a@example.org> (expanded from <b@example.org>): x", FALSE, "a@example.org", " (expanded from <b@example.org>): x" },
+		{ "a@example.org: 550 no", TRUE, "a@example.org", ": 550 no" },
+		{ "a@example.org: 550 no", FALSE, NULL, NULL },
+		{ "<<< 550 5.1.1 <a@example.org>... User unknown", FALSE, NULL, NULL },
+		{ "<@example.org>:", FALSE, NULL, NULL },
+		{ "<user@>:", FALSE, NULL, NULL },
+		{ "the following list of recipients:", TRUE, NULL, NULL },
+	};
+
+	for (unsigned int i = 0; i < N_ELEMENTS(rows); i++) {
+		const char *rest = NULL;
+		const char *address = bounce_text_line_address(
+			pool_datastack_create(), rows[i].line, rows[i].bare_ok,
+			&rest);
+
+		if (null_strcmp(address, rows[i].address) != 0)
+			fail_msg("row %u: got %s", i, address == NULL ? "NULL" : address);
+		if (address != NULL && strcmp(rest, rows[i].rest) != 0)
+			fail_msg("row %u: rest '%s'", i, rest);
+	}
+}
+
+static void test_strcasestr(void **state ATTR_UNUSED)
+{
+	assert_string_equal(bounce_strcasestr("Hi. This IS the QMAIL-send", "qmail-send"),
+			    "QMAIL-send");
+	assert_null(bounce_strcasestr("short", "much longer needle"));
+	assert_null(bounce_strcasestr("", "x"));
+}
+
+static void test_read_blocks(void **state ATTR_UNUSED)
+{
+	static const char *const intro[] = { "the mail system", NULL };
+	const struct bounce_text_blocks set = {
+		.start_markers = intro,
+		.found_by = "text",
+	};
+	pool_t pool = pool_alloconly_create("test report", 1024);
+	struct bounce_report *report = report_new(pool);
+	const char *text =
+		"<ignored@example.org>: before the list\n"
+		"# THIS IS A WARNING ONLY. #\n"
+		"                   The mail system\n"
+		"\n"
+		"<a@example.org>: host mx.example.org[192.0.2.1] said: 450 4.2.2\n"
+		"    <a@example.org>: mailbox full (in reply to RCPT TO\n"
+		"    command)\n"
+		"\n"
+		"<b@example.org>: connect to mx.example.org[192.0.2.1]:25:\n"
+		"    Connection timed out\n"
+		"--- Below this line is a copy of the message.\n"
+		"<c@example.org>: not a recipient, the returned message\n";
+
+	assert_int_equal(bounce_text_read_blocks(text, &set, report), 2);
+	bounce_report_recipients_done(report);
+	assert_string_equal(rcpt_idx(report, 0)->address, "a@example.org");
+	assert_string_equal(rcpt_idx(report, 0)->status, "4.2.2");
+	assert_string_equal(rcpt_idx(report, 0)->reply_code, "450");
+	assert_string_equal(rcpt_idx(report, 0)->smtp_command, "RCPT");
+	assert_string_equal(rcpt_idx(report, 0)->remote_mta, "mx.example.org");
+	/* the folded continuation stays with its recipient */
+	assert_non_null(strstr(rcpt_idx(report, 0)->diagnostic, "mailbox full"));
+	assert_int_equal(rcpt_idx(report, 0)->action, BOUNCE_ACTION_DELAYED);
+	assert_string_equal(rcpt_idx(report, 1)->address, "b@example.org");
+	assert_null(rcpt_idx(report, 1)->status);
+	assert_string_equal(rcpt_idx(report, 1)->diagnostic,
+		"connect to mx.example.org[192.0.2.1]:25: Connection timed out");
+	pool_unref(&pool);
+}
+
+static void test_read_blocks_bounded(void **state ATTR_UNUSED)
+{
+	const struct bounce_text_blocks set = { .found_by = "text" };
+	pool_t pool = pool_alloconly_create("test report", 1024);
+	struct bounce_report *report = report_new(pool);
+	string_t *text = t_str_new(1024);
+
+	/* one long diagnostic: kept to one bounded line */
+	str_append(text, "<a@example.org>:\n");
+	for (unsigned int i = 0; i < 2000; i++)
+		str_append(text, "550 no such user here\n");
+	assert_int_equal(bounce_text_read_blocks(str_c(text), &set, report), 1);
+	bounce_report_recipients_done(report);
+	assert_true(strlen(rcpt_idx(report, 0)->diagnostic) <=
+		    BOUNCE_TEXT_MAX_DIAGNOSTIC);
+	assert_null(strchr(rcpt_idx(report, 0)->diagnostic, '\n'));
+	pool_unref(&pool);
+}
+
+static void test_autoreply_not_for_bounces(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test report", 1024);
+	struct bounce_report *report;
+
+	/* an unfamiliar bounce with the RFC 3834 header is still a bounce */
+	report = analyze_str(
+		"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+		"To: news@example.com\n"
+		"Subject: Mail delivery failed\n"
+		"Auto-Submitted: auto-replied\n"
+		"\n"
+		"Delivery to the following recipient failed permanently:\n"
+		"\n"
+		"    zoe@example.org\n", pool);
+	assert_int_equal(report->kind, BOUNCE_KIND_DSN);
+	assert_string_equal(report->format, "text");
+	assert_string_equal(rcpt_idx(report, 0)->address, "zoe@example.org");
+
+	/* a person's out-of-office reply is not */
+	report = analyze_str(
+		"From: Zoe <zoe@example.org>\n"
+		"To: news@example.com\n"
+		"Subject: Automatic reply: Newsletter\n"
+		"Auto-Submitted: auto-replied\n"
+		"\n"
+		"I am away until Monday.\n", pool);
+	assert_int_equal(report->kind, BOUNCE_KIND_AUTOREPLY);
+	assert_int_equal(array_count(&report->recipients), 1);
+	assert_string_equal(rcpt_idx(report, 0)->address, "zoe@example.org");
+	assert_int_equal(rcpt_idx(report, 0)->reason_hint,
+			 BOUNCE_REASON_VACATION);
+	pool_unref(&pool);
+}
+
+static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test report", 1024);
+	struct bounce_report *report;
+
+	/* the DSN says only 5.0.0; the text has the server's reply */
+	report = analyze_str(
+		"From: Mailer Daemon <MAILER-DAEMON@mx.example.net>\n"
+		"To: news@example.com\n"
+		"Subject: Delivery status notification: error\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status;\n"
+		"\tboundary=\"B\"\n"
+		"\n"
+		"--B\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"    This is the MAILER-DAEMON, please DO NOT REPLY to this email.\n"
+		"\n"
+		"a@example.org: 550 5.7.26 Unauthenticated email is not accepted\n"
+		"\n"
+		"--B\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Reporting-MTA: dns; mx.example.net\n"
+		"\n"
+		"Final-Recipient: rfc822; a@example.org\n"
+		"Action: failed\n"
+		"Status: 5.0.0\n"
+		"\n"
+		"--B--\n", pool);
+	assert_string_equal(report->format, "rfc3464");
+	assert_string_equal(rcpt_idx(report, 0)->status, "5.7.26");
+	assert_string_equal(rcpt_idx(report, 0)->reply_code, "550");
+	assert_non_null(rcpt_idx(report, 0)->diagnostic);
+	pool_unref(&pool);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		test_case(test_fold),
+		test_case(test_smtp_command),
+		test_case(test_remote_mta),
+		test_case(test_line_address),
+		test_case(test_strcasestr),
+		test_case(test_read_blocks),
+		test_case(test_read_blocks_bounded),
+		test_case(test_autoreply_not_for_bounces),
+		test_case(test_dsn_completed_from_text),
+	};
+	return test_run_group(tests);
+}
