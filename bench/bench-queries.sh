@@ -8,7 +8,8 @@
 # are the obvious GROUP BY queries. With INDEXES.sql, the same queries run
 # again on a copy of the database with those indexes added, to show what
 # they buy. Each query runs RUNS times (default 3) in one sqlite3 process
-# (warm cache); the median wall time is reported.
+# (warm cache); the median CPU time (user + sys) is reported: on a
+# loaded machine it is what the wall time would be on an idle one.
 set -eu
 
 db=$1
@@ -54,7 +55,8 @@ time_query() {
 	} > "$script"
 	out=$(sqlite3 "$db" < "$script" 2>&1)
 	rm -f "$script"
-	ms=$(printf '%s\n' "$out" | sed -n 's/^Run Time: real \([0-9.]*\).*/\1/p' |
+	ms=$(printf '%s\n' "$out" | sed -n 's/^Run Time: real \([0-9.]*\) user \([0-9.]*\) sys \([0-9.]*\).*/\2 \3/p' |
+		awk '{print $1 + $2}' |
 		sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)] * 1000}')
 	rows=$(printf '%s\n' "$out" | sed -n 's/^ROWS|//p')
 	printf '%-28s %8s ms  %7s rows\n' "$name" "$ms" "$rows"
