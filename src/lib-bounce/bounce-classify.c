@@ -117,15 +117,21 @@ static const struct {
 	{ "after initial connection", "CONN" },		/* Exim */
 };
 
-/* A phrase's reason read differently at a given SMTP command. */
+/* A phrase's reason is believed only when the server said it at one of
+   the given SMTP commands (space separated); said at another command, or
+   with no command stated, the text is read as the other reason. */
 static const struct {
 	enum bounce_reason phrase;
-	const char *command;
+	const char *commands;
 	enum bounce_reason reason;
 } bounce_command_rereads[] = {
-	/* the server took the recipient at RCPT and refused the message
-	   after DATA: its filter did, whatever the text says */
-	{ BOUNCE_REASON_USERUNKNOWN, "DATA", BOUNCE_REASON_FILTERED },
+	/* a recipient the server refuses is refused at RCPT (or at MAIL,
+	   for a whole-envelope check). "User unknown" after DATA, or in a
+	   relay's or gateway's text that doesn't say where, comes from a
+	   content filter in front of the mailbox: the reading Sisimai and
+	   the security gateways (MailFoundry, SurfControl, Active!hunter)
+	   use. A definite 5.1.1 status is decided before this. */
+	{ BOUNCE_REASON_USERUNKNOWN, "RCPT MAIL", BOUNCE_REASON_FILTERED },
 };
 
 /* The SMTP reply code alone, when nothing else said anything. */
@@ -391,6 +397,19 @@ static bool decide_hint(const struct bounce_evidence *ev,
 	return TRUE;
 }
 
+static bool bounce_command_listed(const char *commands, const char *command)
+{
+	const char *const *list;
+
+	if (command == NULL)
+		return FALSE;
+	for (list = t_strsplit_spaces(commands, " "); *list != NULL; list++) {
+		if (strcasecmp(*list, command) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static bool decide_phrase(const struct bounce_evidence *ev,
 			  struct bounce_decision *decision_r)
 {
@@ -401,17 +420,16 @@ static bool decide_phrase(const struct bounce_evidence *ev,
 	reason = bounce_phrase_rules[ev->best_phrase].reason;
 	decision_r->reason = reason;
 	decision_r->rule = bounce_phrase_rule_name(ev->best_phrase);
-	if (ev->smtp_command == NULL)
-		return TRUE;
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_rereads); i++) {
-		if (bounce_command_rereads[i].phrase == reason &&
-		    strcasecmp(bounce_command_rereads[i].command,
-			       ev->smtp_command) == 0) {
-			decision_r->reason = bounce_command_rereads[i].reason;
-			decision_r->rule = t_strdup_printf("%s:command:%s",
-				decision_r->rule, t_str_lcase(ev->smtp_command));
-			break;
-		}
+		if (bounce_command_rereads[i].phrase != reason ||
+		    bounce_command_listed(bounce_command_rereads[i].commands,
+					  ev->smtp_command))
+			continue;
+		decision_r->reason = bounce_command_rereads[i].reason;
+		decision_r->rule = t_strdup_printf("%s:command:%s",
+			decision_r->rule, ev->smtp_command == NULL ? "none" :
+			t_str_lcase(ev->smtp_command));
+		break;
 	}
 	return TRUE;
 }

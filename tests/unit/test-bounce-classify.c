@@ -30,10 +30,10 @@ static const struct classify_case classify_cases[] = {
 	  .status = "5.1.1", .reply_code = "550",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "status:5.1.1" },
 	{ .diagnostic = "550 Unknown user jane@example.org",
-	  .status = "5.0.0", .reply_code = "550",
+	  .status = "5.0.0", .reply_code = "550", .smtp_command = "RCPT",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:unknown user" },
 	{ .diagnostic = "553 sorry, user jane.doe@example.org does not exist here",
-	  .reply_code = "553",
+	  .reply_code = "553", .smtp_command = "RCPT",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:user * does not exist" },
 	{ .diagnostic = "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address",
 	  .status = "5.1.1", .reply_code = "550", .remote_mta = "gmail-smtp-in.l.google.com",
@@ -51,6 +51,19 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "host mx.example.org[192.0.2.1] said: 550 Unknown user (in reply to end of DATA command)",
 	  .status = "5.0.0", .reply_code = "550",
 	  .reason = REASON(FILTERED), .rule_prefix = "phrase:userunknown:unknown user:command:data" },
+	/* the same text with no command stated, relayed by a gateway or a
+	   provider that doesn't say where the dialogue stopped: a filter */
+	{ .diagnostic = "Server mx.example.org[192.0.2.1] failed with: 550 <jane@example.org> No such user here",
+	  .reply_code = "550",
+	  .reason = REASON(FILTERED), .rule_prefix = "phrase:userunknown:no such user:command:none" },
+	/* ... but at RCPT it is what it says */
+	{ .diagnostic = "550 <jane@example.org>: User unknown", .status = "5.0.0",
+	  .reply_code = "550", .smtp_command = "RCPT",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:user unknown" },
+	/* a vendor's own directory text, passed as the format's hint */
+	{ .diagnostic = "User Jane Doe (jane@example.org) not listed in Domino Directory",
+	  .hint = REASON(USERUNKNOWN), .rule_hint = "format:domino:not listed in domino directory",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "format:domino:" },
 	/* --- hostunknown, hasmoved, notaccept --- */
 	{ .diagnostic = "Host or domain name not found. Name service error for name=example.net type=A: Host not found",
 	  .status = "5.4.4",
