@@ -79,6 +79,36 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "DNS Error: DNS type 'mx' lookup of example.net responded with code NOERROR The domain example.net doesn't receive email according to the administrator: returned Null MX",
 	  .status = "4.0.0",
 	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:" },
+	/* a null MX as qmail, Exim and OpenSMTPD word it */
+	{ .diagnostic = "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)",
+	  .status = "5.4.4",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:couldn't find a mail exchanger" },
+	{ .diagnostic = "all relevant MX records point to non-existent hosts or an MX or SRV record indicated no SMTP service",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:an mx or srv record" },
+	{ .diagnostic = "No MX found for domain", .status = "4.0.0",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:no mx found for domain" },
+	/* the HELO name refused: about our host, not the recipient's */
+	{ .diagnostic = "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
+	  .status = "5.0.0", .reply_code = "501", .smtp_command = "HELO",
+	  .reason = REASON(BLOCKED), .rule_prefix = "phrase:hostunknown:invalid domain:command:helo" },
+	/* 5.7.1 at MAIL FROM: the sender was refused */
+	{ .diagnostic = "550 5.7.1 <news@example.com>... Access denied",
+	  .status = "5.7.1", .reply_code = "550", .smtp_command = "MAIL",
+	  .reason = REASON(REJECTED), .rule_prefix = "status:5.7.1:command:mail" },
+	/* a timeout with the cause stated: the cause */
+	{ .diagnostic = "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; this message has been in the queue too long.",
+	  .status = "4.4.1",
+	  .reason = REASON(NETWORKERROR), .rule_prefix = "phrase:networkerror:wasn't able" },
+	{ .diagnostic = "Unable to contact LDAP server. (#4.4.3) I'm not going to try again; this message has been in the queue too long.",
+	  .status = "4.4.3",
+	  .reason = REASON(SYSTEMERROR), .rule_prefix = "phrase:systemerror:unable to contact ldap" },
+	{ .diagnostic = "Envelope expired",
+	  .reason = REASON(EXPIRED), .rule_prefix = "phrase:expired:envelope expired" },
+	/* Yahoo says its "no such user" after DATA */
+	{ .diagnostic = "554 delivery error: dd This user doesn't have a yahoo.com account (jane@yahoo.com) [0]",
+	  .status = "5.0.0", .reply_code = "554", .smtp_command = "DATA",
+	  .remote_mta = "mta6.am0.yahoodns.net",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:yahoo:this user doesn't have a" },
 	/* --- mailbox --- */
 	{ .diagnostic = "552 5.2.2 Mailbox full", .status = "5.2.2", .reply_code = "552",
 	  .reason = REASON(MAILBOXFULL), .rule_prefix = "status:5.2.2" },
