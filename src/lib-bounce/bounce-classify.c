@@ -117,15 +117,46 @@ static const struct {
 	{ "after initial connection", "CONN" },		/* Exim */
 };
 
-/* A phrase's reason read differently at a given SMTP command. */
+/* A phrase's reason is believed only when the server said it at one of
+   the given SMTP commands (space separated); said at another command, or
+   with no command stated, the text is read as the other reason. */
 static const struct {
 	enum bounce_reason phrase;
-	const char *command;
+	const char *commands;
 	enum bounce_reason reason;
 } bounce_command_rereads[] = {
-	/* the server took the recipient at RCPT and refused the message
-	   after DATA: its filter did, whatever the text says */
-	{ BOUNCE_REASON_USERUNKNOWN, "DATA", BOUNCE_REASON_FILTERED },
+	/* a recipient the server refuses is refused at RCPT (or at MAIL,
+	   for a whole-envelope check). "User unknown" after DATA, or in a
+	   relay's or gateway's text that doesn't say where, comes from a
+	   content filter in front of the mailbox: the reading Sisimai and
+	   the security gateways (MailFoundry, SurfControl, Active!hunter)
+	   use. A definite 5.1.1 status is decided before this. */
+	{ BOUNCE_REASON_USERUNKNOWN, "RCPT MAIL", BOUNCE_REASON_FILTERED },
+};
+
+/* A phrase's reason read differently when the server said it at the
+   given SMTP command. */
+static const struct {
+	enum bounce_reason reason;
+	const char *command;
+	enum bounce_reason reread;
+} bounce_command_meanings[] = {
+	/* "501 Invalid domain name" in reply to HELO is about the name our
+	   host gave, not the recipient's domain: the sending host is
+	   refused */
+	{ BOUNCE_REASON_HOSTUNKNOWN, "HELO", BOUNCE_REASON_BLOCKED },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "EHLO", BOUNCE_REASON_BLOCKED },
+};
+
+/* A definite status code read differently at the given SMTP command. */
+static const struct {
+	const char *status;
+	const char *command;
+	enum bounce_reason reason;
+} bounce_status_command_meanings[] = {
+	/* "550 5.7.1 Access denied" in reply to MAIL FROM: not authorized
+	   to send as that sender, i.e. the envelope sender was refused */
+	{ "5.7.1", "MAIL", BOUNCE_REASON_REJECTED },
 };
 
 /* The SMTP reply code alone, when nothing else said anything. */
@@ -354,6 +385,52 @@ static const char *bounce_phrase_rule_name(unsigned int idx)
 			       bounce_reason_name(rule->reason), rule->phrase);
 }
 
+static void bounce_decision_add_command(const struct bounce_evidence *ev,
+					struct bounce_decision *decision_r,
+					enum bounce_reason reason)
+{
+	decision_r->reason = reason;
+	decision_r->rule = t_strdup_printf("%s:command:%s", decision_r->rule,
+		ev->smtp_command == NULL ? "none" :
+		t_str_lcase(ev->smtp_command));
+}
+
+/* Reread a phrase's decision by the SMTP command it was given at. */
+static void bounce_phrase_at_command(const struct bounce_evidence *ev,
+				     struct bounce_decision *decision_r)
+{
+	if (ev->smtp_command == NULL)
+		return;
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_meanings); i++) {
+		if (bounce_command_meanings[i].reason == decision_r->reason &&
+		    strcasecmp(bounce_command_meanings[i].command,
+			       ev->smtp_command) == 0) {
+			bounce_decision_add_command(ev, decision_r,
+				bounce_command_meanings[i].reread);
+			return;
+		}
+	}
+}
+
+/* Reread a status code's decision by the SMTP command it was given at. */
+static void bounce_status_at_command(const struct bounce_evidence *ev,
+				     struct bounce_decision *decision_r)
+{
+	if (ev->smtp_command == NULL)
+		return;
+	for (unsigned int i = 0;
+	     i < N_ELEMENTS(bounce_status_command_meanings); i++) {
+		if (strcmp(bounce_status_command_meanings[i].status,
+			   ev->rcpt->status) == 0 &&
+		    strcasecmp(bounce_status_command_meanings[i].command,
+			       ev->smtp_command) == 0) {
+			bounce_decision_add_command(ev, decision_r,
+				bounce_status_command_meanings[i].reason);
+			return;
+		}
+	}
+}
+
 static bool decide_definite_status(const struct bounce_evidence *ev,
 				   struct bounce_decision *decision_r)
 {
@@ -375,6 +452,7 @@ static bool decide_definite_status(const struct bounce_evidence *ev,
 	}
 	decision_r->reason = rule->reason;
 	decision_r->rule = t_strconcat("status:", ev->rcpt->status, NULL);
+	bounce_status_at_command(ev, decision_r);
 	return TRUE;
 }
 
@@ -391,6 +469,19 @@ static bool decide_hint(const struct bounce_evidence *ev,
 	return TRUE;
 }
 
+static bool bounce_command_listed(const char *commands, const char *command)
+{
+	const char *const *list;
+
+	if (command == NULL)
+		return FALSE;
+	for (list = t_strsplit_spaces(commands, " "); *list != NULL; list++) {
+		if (strcasecmp(*list, command) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static bool decide_phrase(const struct bounce_evidence *ev,
 			  struct bounce_decision *decision_r)
 {
@@ -401,18 +492,16 @@ static bool decide_phrase(const struct bounce_evidence *ev,
 	reason = bounce_phrase_rules[ev->best_phrase].reason;
 	decision_r->reason = reason;
 	decision_r->rule = bounce_phrase_rule_name(ev->best_phrase);
-	if (ev->smtp_command == NULL)
-		return TRUE;
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_rereads); i++) {
-		if (bounce_command_rereads[i].phrase == reason &&
-		    strcasecmp(bounce_command_rereads[i].command,
-			       ev->smtp_command) == 0) {
-			decision_r->reason = bounce_command_rereads[i].reason;
-			decision_r->rule = t_strdup_printf("%s:command:%s",
-				decision_r->rule, t_str_lcase(ev->smtp_command));
-			break;
-		}
+		if (bounce_command_rereads[i].phrase != reason ||
+		    bounce_command_listed(bounce_command_rereads[i].commands,
+					  ev->smtp_command))
+			continue;
+		bounce_decision_add_command(ev, decision_r,
+					    bounce_command_rereads[i].reason);
+		return TRUE;
 	}
+	bounce_phrase_at_command(ev, decision_r);
 	return TRUE;
 }
 
@@ -436,6 +525,7 @@ static bool decide_fallback_status(const struct bounce_evidence *ev,
 		return FALSE;
 	decision_r->reason = ev->status_rule->reason;
 	decision_r->rule = t_strconcat("status:", ev->rcpt->status, NULL);
+	bounce_status_at_command(ev, decision_r);
 	return TRUE;
 }
 

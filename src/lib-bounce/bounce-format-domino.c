@@ -25,6 +25,19 @@ static const char *const bounce_domino_skip[] = {
 	"because:", NULL
 };
 
+/* Domino's own router texts: said by Domino about its directory, not
+   quoted from a remote server, so they hold at whatever point the
+   delivery stopped. */
+static const struct bounce_vendor_reason bounce_domino_reasons[] = {
+	{ "not listed in domino directory", BOUNCE_REASON_USERUNKNOWN },
+	{ "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN },
+	/* the Japanese release: "... is not found in the Domino Directory" */
+	{ "domino ディレクトリには見つかりません", BOUNCE_REASON_USERUNKNOWN },
+	{ "several matches found in domino directory", BOUNCE_REASON_SYSTEMERROR },
+	{ "cannot route mail to user", BOUNCE_REASON_FILTERED },
+	{ NULL, BOUNCE_REASON_UNDEFINED }
+};
+
 static const struct bounce_vendor_text_format bounce_domino_format = {
 	.signatures = bounce_domino_signatures,
 	.min_signatures = 2,
@@ -32,6 +45,8 @@ static const struct bounce_vendor_text_format bounce_domino_format = {
 		.begin = bounce_domino_begin,
 		.skip = bounce_domino_skip,
 	},
+	.name = "domino",
+	.reasons = bounce_domino_reasons,
 };
 
 /* The text names the address the sender wrote; the DSN's
@@ -71,6 +86,8 @@ static bool bounce_format_domino_extract(const struct bounce_mail *mail,
 		return FALSE;
 	if (bounce_vendor_read_dsn(mail, report)) {
 		bounce_domino_refine(mail, report);
+		bounce_vendor_hint_reasons(report, "domino",
+					   bounce_domino_reasons);
 		report->kind = BOUNCE_KIND_DSN;
 		return TRUE;
 	}

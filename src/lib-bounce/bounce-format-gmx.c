@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
 #include "str.h"
 #include "bounce-vendor.h"
 
@@ -36,10 +37,36 @@ static const struct bounce_vendor_text_format bounce_gmx_format = {
 	},
 };
 
+/* The reason names the server that refused: "SMTP error from remote
+   server for RCPT TO command, host: mx.example.org (192.0.2.1) reason:
+   550 ...". It is the remote MTA, and names the provider whose rules
+   apply. */
+static void bounce_gmx_remote_host(struct bounce_report *report,
+				   struct bounce_recipient *rcpt)
+{
+	const char *p, *end;
+
+	if (rcpt->remote_mta != NULL || rcpt->diagnostic == NULL)
+		return;
+	p = strstr(rcpt->diagnostic, "host: ");
+	if (p == NULL)
+		return;
+	p += strlen("host: ");
+	for (end = p; *end != '\0' && *end != ' ' && *end != ','; end++) ;
+	if (end > p)
+		rcpt->remote_mta = p_strdup_until(report->pool, p, end);
+}
+
 static bool bounce_format_gmx_extract(const struct bounce_mail *mail,
                                  struct bounce_report *report)
 {
-	return bounce_vendor_extract_text(mail, report, &bounce_gmx_format);
+	struct bounce_recipient *rcpt;
+
+	if (!bounce_vendor_extract_text(mail, report, &bounce_gmx_format))
+		return FALSE;
+	array_foreach_modifiable(&report->recipients, rcpt)
+		bounce_gmx_remote_host(report, rcpt);
+	return TRUE;
 }
 
 const struct bounce_format bounce_format_gmx = {

@@ -21,12 +21,23 @@ static const char *const bounce_interscanmss_labels[] = {
 	"unable to deliver message to", NULL
 };
 
+/* InterScan's own notice when the recipient's domain refused the
+   address: the line is "Unable to deliver message to <user@example.org>
+   (and other recipients in the same domain)."; what follows the address
+   is the diagnostic. */
+static const struct bounce_vendor_reason bounce_interscanmss_reasons[] = {
+	{ "(and other recipients in the same domain)", BOUNCE_REASON_USERUNKNOWN },
+	{ NULL, BOUNCE_REASON_UNDEFINED }
+};
+
 static const struct bounce_vendor_text_format bounce_interscanmss_format = {
 	.signatures = bounce_interscanmss_signatures,
 	.min_signatures = 1,
 	.layout = {
 		.labels = bounce_interscanmss_labels,
 	},
+	.name = "interscanmss",
+	.reasons = bounce_interscanmss_reasons,
 };
 
 static bool bounce_format_interscanmss_extract(const struct bounce_mail *mail,

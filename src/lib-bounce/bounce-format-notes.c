@@ -21,6 +21,15 @@ static const char *const bounce_notes_end[] = {
 	"------- returned message", NULL
 };
 
+/* the Notes MTA's own failure reasons (not a remote server's reply) */
+static const struct bounce_vendor_reason bounce_notes_reasons[] = {
+	{ "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN },
+	/* Japanese: "not in the directory's list" */
+	{ "ディレクトリのリストにありません", BOUNCE_REASON_USERUNKNOWN },
+	{ "message has exceeded maximum hop count", BOUNCE_REASON_NETWORKERROR },
+	{ NULL, BOUNCE_REASON_UNDEFINED }
+};
+
 static const struct bounce_vendor_text_format bounce_notes_format = {
 	.signatures = bounce_notes_signatures,
 	.min_signatures = 2,
@@ -28,6 +37,8 @@ static const struct bounce_vendor_text_format bounce_notes_format = {
 		.begin = bounce_notes_begin,
 		.end = bounce_notes_end,
 	},
+	.name = "notes",
+	.reasons = bounce_notes_reasons,
 };
 
 static bool bounce_format_notes_extract(const struct bounce_mail *mail,

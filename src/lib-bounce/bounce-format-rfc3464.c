@@ -5,6 +5,7 @@
 #include "str.h"
 #include "istream.h"
 #include "message-header-parser.h"
+#include "charset-utf8.h"
 #include "bounce-format.h"
 #include "bounce-text.h"
 
@@ -66,10 +67,30 @@ static const char *bounce_dsn_value_type(const char *value)
 	return t_str_lcase(t_strdup_until(value, p));
 }
 
+/* A delivery-status part has no charset, yet Japanese MTAs (Domino,
+   carriers) write their Diagnostic-Code in ISO-2022-JP, recognisable by
+   its escape to JIS X 0208: decode it so that phrases can match. */
+static const char *bounce_dsn_decode_jis(const char *value)
+{
+	enum charset_result result;
+	string_t *str;
+
+	if (strstr(value, "\x1b$B") == NULL && strstr(value, "\x1b$@") == NULL)
+		return value;
+	str = t_str_new(strlen(value) * 2);
+	if (charset_to_utf8_str("ISO-2022-JP", NULL, value, str, &result) < 0 ||
+	    result != CHARSET_RET_OK)
+		return value;
+	return str_c(str);
+}
+
 static const char *bounce_dsn_fold(pool_t pool, const char *value)
 {
-	string_t *str = t_str_new(strlen(value));
+	string_t *str;
 	bool space = FALSE;
+
+	value = bounce_dsn_decode_jis(value);
+	str = t_str_new(strlen(value));
 
 	for (const char *p = value; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {

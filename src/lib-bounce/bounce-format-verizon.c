@@ -29,6 +29,12 @@ static const char *const bounce_verizon_skip[] = {
 	"number of lines:", NULL
 };
 
+/* the MMS gateway's own texts: it looked the number up itself */
+static const struct bounce_vendor_reason bounce_verizon_reasons[] = {
+	{ "no valid recipients for this mm", BOUNCE_REASON_USERUNKNOWN },
+	{ NULL, BOUNCE_REASON_UNDEFINED }
+};
+
 static const struct bounce_vendor_text_format bounce_verizon_format = {
 	.signatures = bounce_verizon_signatures,
 	.min_signatures = 2,
@@ -36,6 +42,8 @@ static const struct bounce_vendor_text_format bounce_verizon_format = {
 		.labels = bounce_verizon_labels,
 		.skip = bounce_verizon_skip,
 	},
+	.name = "verizon",
+	.reasons = bounce_verizon_reasons,
 };
 
 static bool bounce_format_verizon_extract(const struct bounce_mail *mail,

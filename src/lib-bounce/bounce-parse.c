@@ -330,6 +330,32 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		bounce_parse_body(ctx, &output);
 }
 
+/* A multipart whose boundary never appears (an MTA that forgot to write
+   it) has no parts and no body for the MIME parser, yet its body is the
+   bounce. Read it again from the (seekable) stream as plain text, no
+   more than the text limit. */
+static void bounce_parse_boundless_multipart(struct bounce_mail *mail,
+					     struct istream *input,
+					     const struct message_part *root)
+{
+	const unsigned char *data;
+	size_t size;
+
+	if (root == NULL || root->children != NULL ||
+	    (root->flags & MESSAGE_PART_FLAG_MULTIPART) == 0 ||
+	    str_len(mail->text) > 0 || !input->seekable)
+		return;
+	i_stream_seek(input, root->physical_pos +
+		      root->header_size.physical_size);
+	while (str_len(mail->text) < BOUNCE_MAX_TEXT_SIZE &&
+	       i_stream_read_more(input, &data, &size) > 0) {
+		if (!bounce_str_append_text(mail->text, data, size,
+					    BOUNCE_MAX_TEXT_SIZE))
+			mail->truncated = TRUE;
+		i_stream_skip(input, size);
+	}
+}
+
 static struct bounce_mail *bounce_mail_alloc(pool_t pool)
 {
 	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
@@ -394,6 +420,8 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	}
 	if (str_len(ctx.mail->text) == 0 && str_len(ctx.html) > 0)
 		str_append_str(ctx.mail->text, ctx.html);
+	if (ret == 0)
+		bounce_parse_boundless_multipart(ctx.mail, limited, parts);
 
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);

@@ -133,6 +133,9 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(NOTACCEPT, "doesn't receive email"),		/* Gmail: "doesn't receive email according to the administrator" */
 	R(NOTACCEPT, "no mx record found for domain"),	/* Yahoo */
 	R(NOTACCEPT, "name server: .: host not found"),	/* Sendmail */
+	R(NOTACCEPT, "couldn't find a mail exchanger or ip address"), /* qmail: the MX resolves to nothing usable (#5.4.4) */
+	R(NOTACCEPT, "an mx or srv record indicated no smtp service"), /* Exim on a null MX */
+	R(NOTACCEPT, "no mx found for domain"),		/* OpenSMTPD */
 
 	/* === mailboxfull: over quota === */
 	R(MAILBOXFULL, "mailbox full"),			/* Sendmail, many */
@@ -297,6 +300,7 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(SYSTEMERROR, "it would create a mail loop"),	/* various */
 	R(SYSTEMERROR, "service refused, please try later"), /* Orange, La Poste */
 	R(SYSTEMERROR, "remote server is misconfigured"), /* various */
+	R(SYSTEMERROR, "unable to contact ldap server"), /* qmail-ldap */
 
 	/* === mailererror: a local delivery program failed === */
 	R(MAILERERROR, "procmail:"),			/* procmail via Postfix/Sendmail */
@@ -327,6 +331,8 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(NETWORKERROR, "message looping"),		/* various */
 	R(NETWORKERROR, "unable to resolve route"),	/* various */
 	R(NETWORKERROR, "unrouteable mail domain"),	/* various */
+	R(NETWORKERROR, "wasn't able to establish an smtp connection"), /* qmail */
+	R(NETWORKERROR, "network error on destination mxs"), /* OpenSMTPD */
 
 	/* === expired: retried until the queue lifetime ran out === */
 	R(EXPIRED, "connection timed out"),		/* Postfix, Sendmail */
@@ -347,6 +353,7 @@ const struct bounce_phrase_rule bounce_phrase_rules[] = {
 	R(EXPIRED, "delivery attempts will continue to be made"), /* Postfix delay notice */
 	R(EXPIRED, "have been failing for a long time"), /* various */
 	R(EXPIRED, "delivery timeout"),			/* GoDaddy */
+	R(EXPIRED, "envelope expired"),			/* OpenSMTPD */
 
 	/* === blocked: the sending host or IP was refused === */
 	R(BLOCKED, "blocked using"),			/* Postfix RBL reject */

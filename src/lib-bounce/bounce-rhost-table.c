@@ -86,6 +86,9 @@ const struct bounce_rhost_rule bounce_rhost_rules[] = {
 
 	/* === Yahoo and AOL === */
 	RH("yahoo", NULL, NULL, "user complaints", REJECTED),	/* [TSS04] deferral */
+	/* Yahoo takes every recipient at RCPT and says this after DATA:
+	   its own directory answer, not a filter's */
+	RH("yahoo", NULL, NULL, "this user doesn't have a", USERUNKNOWN),
 	RH("yahoo", "5.7.9", NULL, NULL, POLICYVIOLATION),	/* "not accepted for policy reasons" */
 	RH("yahoo", NULL, NULL, "[bl2", BLOCKED),		/* [BL21]..[BL23] IP listings */
 	RH("yahoo", NULL, NULL, "[tsu", BLOCKED),		/* [TSU..] IP throttled */

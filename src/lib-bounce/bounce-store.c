@@ -9,12 +9,17 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 
 struct bounce_store {
 	sqlite3 *db;
 	char *path;
+	struct bounce_store_policy policy;
+	/* the primary result code of the last failed call */
+	int last_errcode;
 };
 
 /* Schema migrations: entry N brings user_version N to N+1. Never edit
@@ -63,7 +68,38 @@ static const char *const bounce_store_migrations[] = {
 	"CREATE INDEX bounces_domain ON bounces (domain);"
 	"CREATE INDEX bounces_bounced_at ON bounces (bounced_at);"
 	"CREATE INDEX bounces_message ON bounces (mailbox_guid, uid);",
+	/* 1 -> 2: per-address state (list hygiene). The counts are those of
+	   the bounces recorded after counted_after_{at,id} (unsuppress resets
+	   them); evidence_pruned keeps a suppression whose bounces were
+	   pruned. Filled from the existing bounces right after migrating. */
+	"CREATE TABLE addresses ("
+	" address TEXT PRIMARY KEY,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" state TEXT NOT NULL DEFAULT 'active',"
+	" hard INTEGER NOT NULL DEFAULT 0,"
+	" soft INTEGER NOT NULL DEFAULT 0,"
+	" internal INTEGER NOT NULL DEFAULT 0,"
+	" complaint INTEGER NOT NULL DEFAULT 0,"
+	" autoreply INTEGER NOT NULL DEFAULT 0,"
+	" unknown INTEGER NOT NULL DEFAULT 0,"
+	" delivered INTEGER NOT NULL DEFAULT 0,"
+	" delayed INTEGER NOT NULL DEFAULT 0,"
+	" first_bounce_at INTEGER NOT NULL DEFAULT 0,"
+	" last_bounce_at INTEGER NOT NULL DEFAULT 0,"
+	" last_reason TEXT NOT NULL DEFAULT '',"
+	" last_status TEXT NOT NULL DEFAULT '',"
+	" last_category TEXT NOT NULL DEFAULT '',"
+	" suppressed_at INTEGER NOT NULL DEFAULT 0,"
+	" suppressed_category TEXT NOT NULL DEFAULT '',"
+	" suppressed_reason TEXT NOT NULL DEFAULT '',"
+	" suppressed_why TEXT NOT NULL DEFAULT '',"
+	" evidence_pruned INTEGER NOT NULL DEFAULT 0,"
+	" counted_after_at INTEGER NOT NULL DEFAULT 0,"
+	" counted_after_id INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX addresses_state ON addresses (state, suppressed_at);",
 };
+/* the first schema version with the addresses table */
+#define BOUNCE_STORE_VERSION_ADDRESSES 2
 
 /* key, SQL expression: the row as doveadm and exports see it */
 const struct bounce_store_column bounce_store_bounce_columns[] = {
@@ -111,11 +147,147 @@ const struct bounce_store_column bounce_store_bounce_columns[] = {
 const unsigned int bounce_store_bounce_columns_count =
 	N_ELEMENTS(bounce_store_bounce_columns);
 
+#define BOUNCE_ISO_TIME(col) \
+	"CASE " col " WHEN 0 THEN '' ELSE " \
+	"strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch') END"
+
+const struct bounce_store_column bounce_store_address_columns[] = {
+#define SUP BOUNCE_STORE_COLUMN_SUPPRESSED
+#define NUM BOUNCE_STORE_COLUMN_NUMBER
+	{ "address", "address", SUP },
+	{ "state", "state", 0 },
+	{ "since", BOUNCE_ISO_TIME("suppressed_at"), SUP },
+	{ "category", "suppressed_category", SUP },
+	{ "reason", "suppressed_reason", SUP },
+	{ "hard", "hard", NUM | SUP },
+	{ "soft", "soft", NUM | SUP },
+	{ "internal", "internal", NUM | SUP },
+	{ "complaint", "complaint", NUM | SUP },
+	{ "autoreply", "autoreply", NUM | SUP },
+	{ "unknown", "unknown", NUM | SUP },
+	{ "delivered", "delivered", NUM },
+	{ "delayed", "delayed", NUM | SUP },
+	{ "last_bounce", BOUNCE_ISO_TIME("last_bounce_at"), SUP },
+	{ "why", "suppressed_why", 0 },
+	{ "first_bounce", BOUNCE_ISO_TIME("first_bounce_at"), 0 },
+	{ "last_reason", "last_reason", 0 },
+	{ "last_status", "last_status", 0 },
+	{ "last_category", "last_category", 0 },
+	{ "domain", "domain", 0 },
+#undef SUP
+#undef NUM
+};
+const unsigned int bounce_store_address_columns_count =
+	N_ELEMENTS(bounce_store_address_columns);
+
+/* A delay notice is recorded but counts in "delayed", never in its
+   category; only a failure (or a report with no action, as ARF and
+   auto-replies have) can count towards suppression. */
+#define BOUNCE_SQL_COUNTS(cond) \
+	"SUM(category = 'hard' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'soft' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'internal' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'complaint' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'autoreply' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'unknown' AND action <> 'delayed'" cond ")," \
+	" SUM(category = 'delivered' AND action <> 'delayed'" cond ")," \
+	" SUM(action = 'delayed'" cond ")"
+#define BOUNCE_SQL_FAILED "action IN ('failed', '')"
+
+const struct bounce_store_column bounce_store_stats_columns[] = {
+	{ "bounces", "COUNT(*)", BOUNCE_STORE_COLUMN_NUMBER },
+	{ "addresses", "COUNT(DISTINCT NULLIF(recipient, ''))",
+	  BOUNCE_STORE_COLUMN_NUMBER },
+	{ "hard", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "soft", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "internal", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "complaint", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "autoreply", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "unknown", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "delivered", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+	{ "delayed", NULL, BOUNCE_STORE_COLUMN_NUMBER },
+};
+const unsigned int bounce_store_stats_columns_count =
+	N_ELEMENTS(bounce_store_stats_columns);
+
+/* what "stats --by" groups by: name, SQL expression, ORDER BY */
+static const struct {
+	const char *name;
+	const char *sql;
+	const char *order;
+} bounce_store_stats_groups[] = {
+	[BOUNCE_STORE_STATS_BY_CATEGORY] =
+		{ "category", "category", "2 DESC, 1" },
+	[BOUNCE_STORE_STATS_BY_REASON] =
+		{ "reason", "reason", "2 DESC, 1" },
+	[BOUNCE_STORE_STATS_BY_DOMAIN] =
+		{ "domain", "domain", "2 DESC, 1" },
+	/* "dns; mx.example.net" and "mx.example.net" are the same MTA */
+	[BOUNCE_STORE_STATS_BY_REMOTE_MTA] =
+		{ "remote-mta", "lower(trim(CASE WHEN lower(remote_mta) LIKE"
+		  " 'dns;%' THEN substr(remote_mta, 5) ELSE remote_mta END))",
+		  "2 DESC, 1" },
+	[BOUNCE_STORE_STATS_BY_DAY] =
+		{ "day", "strftime('%Y-%m-%d', bounced_at, 'unixepoch')", "1" },
+};
+
+bool bounce_store_stats_by_parse(const char *name,
+				 enum bounce_store_stats_by *by_r)
+{
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_store_stats_groups); i++) {
+		if (strcasecmp(bounce_store_stats_groups[i].name, name) == 0) {
+			*by_r = i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+const char *bounce_store_stats_by_name(enum bounce_store_stats_by by)
+{
+	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
+	return bounce_store_stats_groups[by].name;
+}
+
 static const char *bounce_store_error(struct bounce_store *store,
 				      const char *func)
 {
+	store->last_errcode = sqlite3_errcode(store->db) & 0xff;
 	return t_strdup_printf("%s(%s) failed: %s", func, store->path,
 			       sqlite3_errmsg(store->db));
+}
+
+static int bounce_store_prepare(struct bounce_store *store, const char *sql,
+				sqlite3_stmt **stmt_r, const char **error_r)
+{
+	if (sqlite3_prepare_v2(store->db, sql, -1, stmt_r, NULL) != SQLITE_OK) {
+		*error_r = bounce_store_error(store, "sqlite3_prepare");
+		*stmt_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Step a statement that returns no rows and finalize it. */
+static int bounce_store_step_done(struct bounce_store *store,
+				  sqlite3_stmt **_stmt, const char *what,
+				  const char **error_r)
+{
+	sqlite3_stmt *stmt = *_stmt;
+	int ret = sqlite3_step(stmt);
+
+	*_stmt = NULL;
+	if (ret != SQLITE_DONE && ret != SQLITE_ROW)
+		*error_r = bounce_store_error(store, what);
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_DONE || ret == SQLITE_ROW ? 0 : -1;
+}
+
+static const char *bounce_column_str(sqlite3_stmt *stmt, int idx)
+{
+	const unsigned char *value = sqlite3_column_text(stmt, idx);
+
+	return value == NULL ? "" : t_strdup((const char *)value);
 }
 
 static int bounce_store_exec(struct bounce_store *store, const char *sql,
@@ -148,11 +320,14 @@ static int bounce_store_user_version(struct bounce_store *store,
 	return ret == SQLITE_ROW ? 0 : -1;
 }
 
+static int bounce_store_rebuild_locked(struct bounce_store *store,
+				       const char **error_r);
+
 static int bounce_store_migrate(struct bounce_store *store,
 				const char **error_r)
 {
 	const int latest = N_ELEMENTS(bounce_store_migrations);
-	int version;
+	int version, from_version;
 
 	if (bounce_store_user_version(store, &version, error_r) < 0)
 		return -1;
@@ -170,6 +345,7 @@ static int bounce_store_migrate(struct bounce_store *store,
 		return -1;
 	if (bounce_store_user_version(store, &version, error_r) < 0)
 		goto rollback;
+	from_version = version;
 	for (; version < latest; version++) {
 		if (bounce_store_exec(store, bounce_store_migrations[version],
 				      error_r) < 0)
@@ -179,6 +355,12 @@ static int bounce_store_migrate(struct bounce_store *store,
 				error_r) < 0)
 			goto rollback;
 	}
+	/* the state of the addresses already bounced is derived data: the
+	   policy computes it from the rows, as it would have live */
+	if (from_version < BOUNCE_STORE_VERSION_ADDRESSES &&
+	    from_version > 0 &&
+	    bounce_store_rebuild_locked(store, error_r) < 0)
+		goto rollback;
 	return bounce_store_exec(store, "COMMIT", error_r);
 rollback:
 	(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
@@ -210,6 +392,8 @@ static int bounce_store_open_flags(const char *path,
 
 	store = i_new(struct bounce_store, 1);
 	store->path = i_strdup(path);
+	store->policy.soft_limit = BOUNCE_STORE_DEFAULT_SOFT_LIMIT;
+	store->policy.soft_window_secs = BOUNCE_STORE_DEFAULT_SOFT_WINDOW_SECS;
 	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
 		*error_r = store->db == NULL ?
 			t_strdup_printf("sqlite3_open_v2(%s) failed", path) :
@@ -223,11 +407,19 @@ static int bounce_store_open_flags(const char *path,
 	return 0;
 }
 
-int bounce_store_open(const char *path, unsigned int busy_timeout_msecs,
-		      struct bounce_store **store_r, const char **error_r)
+static bool bounce_store_errcode_is_corrupt(int errcode)
+{
+	return errcode == SQLITE_NOTADB || errcode == SQLITE_CORRUPT;
+}
+
+static int bounce_store_open_rw(const char *path,
+				unsigned int busy_timeout_msecs,
+				struct bounce_store **store_r, bool *corrupt_r,
+				const char **error_r)
 {
 	struct bounce_store *store;
 
+	*corrupt_r = FALSE;
 	if (bounce_store_create_file(path, error_r) < 0)
 		return -1;
 	if (bounce_store_open_flags(path, busy_timeout_msecs,
@@ -240,11 +432,116 @@ int bounce_store_open(const char *path, unsigned int busy_timeout_msecs,
 	if (bounce_store_exec(store, "PRAGMA journal_mode=WAL", error_r) < 0 ||
 	    bounce_store_exec(store, "PRAGMA synchronous=NORMAL", error_r) < 0 ||
 	    bounce_store_migrate(store, error_r) < 0) {
+		*corrupt_r = bounce_store_errcode_is_corrupt(store->last_errcode);
 		bounce_store_close(&store);
 		return -1;
 	}
 	*store_r = store;
 	return 0;
+}
+
+int bounce_store_open(const char *path, unsigned int busy_timeout_msecs,
+		      struct bounce_store **store_r, const char **error_r)
+{
+	bool corrupt;
+
+	return bounce_store_open_rw(path, busy_timeout_msecs, store_r,
+				    &corrupt, error_r);
+}
+
+/* A file that opens may still be damaged further in: only a full
+   check tells. Returns 1 if ok, 0 if corrupt, -1 on other errors. */
+static int bounce_store_quick_check(struct bounce_store *store,
+				    const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (bounce_store_prepare(store, "PRAGMA quick_check", &stmt,
+				 error_r) < 0)
+		return bounce_store_errcode_is_corrupt(store->last_errcode) ?
+			0 : -1;
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		const unsigned char *result = sqlite3_column_text(stmt, 0);
+
+		ret = result != NULL &&
+			strcmp((const char *)result, "ok") == 0 ? 1 : 0;
+		if (ret == 0) {
+			*error_r = t_strdup_printf("%s: quick_check: %s",
+				store->path, result == NULL ? "" :
+				(const char *)result);
+		}
+	} else {
+		*error_r = bounce_store_error(store, "PRAGMA quick_check");
+		ret = bounce_store_errcode_is_corrupt(store->last_errcode) ?
+			0 : -1;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int bounce_store_move_aside(const char *path, const char **moved_to_r,
+				   const char **error_r)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	const char *dest = t_strdup_printf("%s.corrupt-%ld", path,
+					   (long)time(NULL));
+
+	if (rename(path, dest) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
+					   path, dest);
+		return -1;
+	}
+	/* a WAL left behind would be replayed into the new database */
+	for (unsigned int i = 0; i < N_ELEMENTS(suffixes); i++) {
+		const char *from = t_strconcat(path, suffixes[i], NULL);
+		const char *to = t_strconcat(dest, suffixes[i], NULL);
+
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			*error_r = t_strdup_printf("rename(%s, %s) failed: %m",
+						   from, to);
+			return -1;
+		}
+	}
+	*moved_to_r = dest;
+	return 0;
+}
+
+int bounce_store_open_or_recreate(const char *path,
+				  unsigned int busy_timeout_msecs,
+				  struct bounce_store **store_r,
+				  const char **moved_to_r,
+				  const char **error_r)
+{
+	const char *open_error;
+	bool corrupt;
+	int ret;
+
+	*moved_to_r = NULL;
+	if (bounce_store_open_rw(path, busy_timeout_msecs, store_r, &corrupt,
+				 &open_error) == 0) {
+		ret = bounce_store_quick_check(*store_r, &open_error);
+		if (ret > 0)
+			return 0;
+		bounce_store_close(store_r);
+		if (ret < 0) {
+			*error_r = open_error;
+			return -1;
+		}
+	} else if (!corrupt) {
+		*error_r = open_error;
+		return -1;
+	}
+	if (bounce_store_move_aside(path, moved_to_r, error_r) < 0)
+		return -1;
+	return bounce_store_open(path, busy_timeout_msecs, store_r, error_r);
+}
+
+void bounce_store_set_policy(struct bounce_store *store,
+			     const struct bounce_store_policy *policy)
+{
+	store->policy = *policy;
 }
 
 int bounce_store_open_readonly(const char *path,
@@ -303,22 +600,48 @@ enum bounce_insert_param {
 	BIP_REPORTED_DOMAIN,
 };
 
-static const char bounce_store_insert_sql[] =
-	"INSERT INTO bounces (recorded_at, bounced_at, msg_key, mailbox,"
-	" mailbox_guid, uid, message_guid, message_id, recipient, domain,"
-	" original_recipient, final_recipient, verp_recipient, action, status,"
-	" reply_code, reason, category, hard, rule, format, diagnostic_type,"
-	" diagnostic, smtp_command, reporting_mta, remote_mta, arrival_date,"
-	" original_message_id, original_from, original_subject,"
-	" original_list_id, campaign, feedback_type, source_ip,"
-	" reported_domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-	" ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)"
-	/* the same bounce again (rescan, redelivery, COPY): keep the row and
-	   its first recorded time, follow the message to where it is now */
-	" ON CONFLICT (msg_key, recipient) DO UPDATE SET"
-	" mailbox = excluded.mailbox, mailbox_guid = excluded.mailbox_guid,"
-	" uid = excluded.uid, message_guid = excluded.message_guid";
+#define BOUNCE_STORE_INSERT_SQL \
+	"INSERT INTO bounces (recorded_at, bounced_at, msg_key, mailbox," \
+	" mailbox_guid, uid, message_guid, message_id, recipient, domain," \
+	" original_recipient, final_recipient, verp_recipient, action, status," \
+	" reply_code, reason, category, hard, rule, format, diagnostic_type," \
+	" diagnostic, smtp_command, reporting_mta, remote_mta, arrival_date," \
+	" original_message_id, original_from, original_subject," \
+	" original_list_id, campaign, feedback_type, source_ip," \
+	" reported_domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10," \
+	" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23," \
+	" ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)" \
+	" ON CONFLICT (msg_key, recipient) DO UPDATE SET" \
+	" mailbox = excluded.mailbox, mailbox_guid = excluded.mailbox_guid," \
+	" uid = excluded.uid, message_guid = excluded.message_guid"
+
+/* the same bounce again (rescan, redelivery, COPY): keep the row and its
+   first recorded time, follow the message to where it is now */
+static const char bounce_store_insert_sql[] = BOUNCE_STORE_INSERT_SQL;
+
+/* reclassification: the same, and take everything the analysis says */
+static const char bounce_store_replace_sql[] = BOUNCE_STORE_INSERT_SQL ","
+	" bounced_at = excluded.bounced_at, message_id = excluded.message_id,"
+	" domain = excluded.domain,"
+	" original_recipient = excluded.original_recipient,"
+	" final_recipient = excluded.final_recipient,"
+	" verp_recipient = excluded.verp_recipient, action = excluded.action,"
+	" status = excluded.status, reply_code = excluded.reply_code,"
+	" reason = excluded.reason, category = excluded.category,"
+	" hard = excluded.hard, rule = excluded.rule, format = excluded.format,"
+	" diagnostic_type = excluded.diagnostic_type,"
+	" diagnostic = excluded.diagnostic,"
+	" smtp_command = excluded.smtp_command,"
+	" reporting_mta = excluded.reporting_mta,"
+	" remote_mta = excluded.remote_mta,"
+	" arrival_date = excluded.arrival_date,"
+	" original_message_id = excluded.original_message_id,"
+	" original_from = excluded.original_from,"
+	" original_subject = excluded.original_subject,"
+	" original_list_id = excluded.original_list_id,"
+	" campaign = excluded.campaign, feedback_type = excluded.feedback_type,"
+	" source_ip = excluded.source_ip,"
+	" reported_domain = excluded.reported_domain";
 
 static void bounce_bind_str(sqlite3_stmt *stmt, int idx, const char *value)
 {
@@ -350,7 +673,7 @@ static const char *bounce_store_campaign_json(const struct bounce_report *report
 }
 
 static time_t bounce_store_bounced_at(const struct bounce_report *report,
-				      time_t recorded_at)
+				      const struct bounce_store_message *msg)
 {
 	time_t t;
 	int tz;
@@ -360,9 +683,19 @@ static time_t bounce_store_bounced_at(const struct bounce_report *report,
 	if (report->arrival_date != NULL &&
 	    message_date_parse((const unsigned char *)report->arrival_date,
 			       strlen(report->arrival_date), &t, &tz) &&
-	    t > 0 && t <= recorded_at)
+	    t > 0 && t <= msg->recorded_at)
 		return t;
-	return recorded_at;
+	if (msg->received_at > 0 && msg->received_at <= msg->recorded_at)
+		return msg->received_at;
+	return msg->recorded_at;
+}
+
+static const char *bounce_store_msg_key(const struct bounce_store_message *msg)
+{
+	return msg->message_id != NULL && *msg->message_id != '\0' ?
+		t_strconcat("id:", msg->message_id, NULL) :
+		t_strconcat("guid:", msg->message_guid != NULL ?
+			    msg->message_guid : "", NULL);
 }
 
 static void
@@ -370,16 +703,10 @@ bounce_store_bind_message(sqlite3_stmt *stmt,
 			  const struct bounce_store_message *msg,
 			  const struct bounce_report *report)
 {
-	const char *msg_key;
-
-	msg_key = msg->message_id != NULL && *msg->message_id != '\0' ?
-		t_strconcat("id:", msg->message_id, NULL) :
-		t_strconcat("guid:", msg->message_guid != NULL ?
-			    msg->message_guid : "", NULL);
 	(void)sqlite3_bind_int64(stmt, BIP_RECORDED_AT, msg->recorded_at);
 	(void)sqlite3_bind_int64(stmt, BIP_BOUNCED_AT,
-		bounce_store_bounced_at(report, msg->recorded_at));
-	bounce_bind_str(stmt, BIP_MSG_KEY, msg_key);
+		bounce_store_bounced_at(report, msg));
+	bounce_bind_str(stmt, BIP_MSG_KEY, bounce_store_msg_key(msg));
 	bounce_bind_str(stmt, BIP_MAILBOX, msg->mailbox);
 	bounce_bind_str(stmt, BIP_MAILBOX_GUID, msg->mailbox_guid);
 	(void)sqlite3_bind_int64(stmt, BIP_UID, msg->uid);
@@ -399,13 +726,18 @@ bounce_store_bind_message(sqlite3_stmt *stmt,
 	bounce_bind_str(stmt, BIP_REPORTED_DOMAIN, report->reported_domain);
 }
 
+static const char *bounce_address_domain(const char *address)
+{
+	const char *domain = strrchr(address, '@');
+
+	return domain == NULL ? "" : domain + 1;
+}
+
 static void bounce_store_bind_recipient(sqlite3_stmt *stmt,
 					const struct bounce_recipient *rcpt)
 {
-	const char *domain = strrchr(rcpt->address, '@');
-
 	bounce_bind_str(stmt, BIP_RECIPIENT, rcpt->address);
-	bounce_bind_str(stmt, BIP_DOMAIN, domain == NULL ? "" : domain + 1);
+	bounce_bind_str(stmt, BIP_DOMAIN, bounce_address_domain(rcpt->address));
 	bounce_bind_str(stmt, BIP_ORIGINAL_RECIPIENT, rcpt->original_recipient);
 	bounce_bind_str(stmt, BIP_FINAL_RECIPIENT, rcpt->final_recipient);
 	bounce_bind_str(stmt, BIP_ACTION, bounce_action_name(rcpt->action));
@@ -435,25 +767,498 @@ static int bounce_store_insert(struct bounce_store *store, sqlite3_stmt *stmt,
 	return 0;
 }
 
-int bounce_store_record(struct bounce_store *store,
-			const struct bounce_store_message *msg,
-			const struct bounce_report *report,
-			const char **error_r)
+/* --- per-address state --- */
+
+enum bounce_count {
+	BOUNCE_COUNT_HARD, BOUNCE_COUNT_SOFT, BOUNCE_COUNT_INTERNAL,
+	BOUNCE_COUNT_COMPLAINT, BOUNCE_COUNT_AUTOREPLY, BOUNCE_COUNT_UNKNOWN,
+	BOUNCE_COUNT_DELIVERED, BOUNCE_COUNT_DELAYED,
+
+	BOUNCE_COUNT_COUNT
+};
+
+struct bounce_suppression {
+	time_t at;
+	const char *category, *reason, *why;
+};
+
+struct bounce_address_state {
+	const char *address;
+	bool known, suppressed, evidence_pruned;
+	/* bounces recorded after this (unsuppress) count */
+	int64_t counted_after_at, counted_after_id;
+	struct bounce_suppression suppression;
+
+	int64_t total;
+	int64_t counts[BOUNCE_COUNT_COUNT];
+	time_t first_bounce_at, last_bounce_at;
+	const char *last_reason, *last_status, *last_category;
+};
+
+/* the rows that count: recorded after the last reset */
+#define BOUNCE_SQL_COUNTED \
+	" recipient = ?1 AND (recorded_at > ?2 OR id > ?3)"
+
+static void bounce_store_bind_counted(sqlite3_stmt *stmt,
+				      const struct bounce_address_state *state)
+{
+	bounce_bind_str(stmt, 1, state->address);
+	(void)sqlite3_bind_int64(stmt, 2, state->counted_after_at);
+	(void)sqlite3_bind_int64(stmt, 3, state->counted_after_id);
+}
+
+static int bounce_address_load(struct bounce_store *store,
+			       struct bounce_address_state *state,
+			       const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (bounce_store_prepare(store,
+			"SELECT state, evidence_pruned, counted_after_at,"
+			" counted_after_id, suppressed_at, suppressed_category,"
+			" suppressed_reason, suppressed_why"
+			" FROM addresses WHERE address = ?1", &stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, state->address);
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		state->known = TRUE;
+		state->suppressed = strcmp(bounce_column_str(stmt, 0),
+					   "suppressed") == 0;
+		state->evidence_pruned = sqlite3_column_int(stmt, 1) != 0;
+		state->counted_after_at = sqlite3_column_int64(stmt, 2);
+		state->counted_after_id = sqlite3_column_int64(stmt, 3);
+		state->suppression.at = sqlite3_column_int64(stmt, 4);
+		state->suppression.category = bounce_column_str(stmt, 5);
+		state->suppression.reason = bounce_column_str(stmt, 6);
+		state->suppression.why = bounce_column_str(stmt, 7);
+	} else if (ret != SQLITE_DONE) {
+		*error_r = bounce_store_error(store, "SELECT addresses");
+	}
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
+}
+
+static int bounce_address_load_history(struct bounce_store *store,
+				       struct bounce_address_state *state,
+				       const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	/* first and last bounce: all the rows about the address, whether
+	   they still count or not */
+	if (bounce_store_prepare(store,
+			"SELECT bounced_at, reason, status, category,"
+			" (SELECT COUNT(*) FROM bounces WHERE recipient = ?1),"
+			" (SELECT MIN(bounced_at) FROM bounces WHERE recipient = ?1)"
+			" FROM bounces WHERE recipient = ?1"
+			" ORDER BY bounced_at DESC, id DESC LIMIT 1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, state->address);
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		state->last_bounce_at = sqlite3_column_int64(stmt, 0);
+		state->last_reason = bounce_column_str(stmt, 1);
+		state->last_status = bounce_column_str(stmt, 2);
+		state->last_category = bounce_column_str(stmt, 3);
+		state->total = sqlite3_column_int64(stmt, 4);
+		state->first_bounce_at = sqlite3_column_int64(stmt, 5);
+	} else if (ret != SQLITE_DONE) {
+		*error_r = bounce_store_error(store, "SELECT bounces");
+	}
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
+}
+
+static int bounce_address_load_counts(struct bounce_store *store,
+				      struct bounce_address_state *state,
+				      const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (bounce_store_prepare(store, "SELECT " BOUNCE_SQL_COUNTS("")
+				 " FROM bounces WHERE" BOUNCE_SQL_COUNTED,
+				 &stmt, error_r) < 0)
+		return -1;
+	bounce_store_bind_counted(stmt, state);
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		/* SUM() over no rows is NULL, which reads as 0 */
+		for (unsigned int i = 0; i < BOUNCE_COUNT_COUNT; i++)
+			state->counts[i] = sqlite3_column_int64(stmt, i);
+	} else {
+		*error_r = bounce_store_error(store, "SELECT counts");
+	}
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW ? 0 : -1;
+}
+
+static const char *bounce_window_str(unsigned int secs)
+{
+	if (secs % (24 * 60 * 60) == 0)
+		return t_strdup_printf("%u days", secs / (24 * 60 * 60));
+	return t_strdup_printf("%u seconds", secs);
+}
+
+/* The earliest hard bounce or complaint that counts. Returns 1 if found
+   (trigger_r set), 0 if none, -1 on error. */
+static int bounce_address_find_instant(struct bounce_store *store,
+				       const struct bounce_address_state *state,
+				       struct bounce_suppression *trigger_r,
+				       const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	const char *status;
+	int ret;
+
+	if (bounce_store_prepare(store,
+			"SELECT bounced_at, category, reason, status"
+			" FROM bounces WHERE" BOUNCE_SQL_COUNTED
+			" AND category IN ('hard', 'complaint') AND "
+			BOUNCE_SQL_FAILED " ORDER BY bounced_at, id LIMIT 1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_store_bind_counted(stmt, state);
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		trigger_r->at = sqlite3_column_int64(stmt, 0);
+		trigger_r->category = bounce_column_str(stmt, 1);
+		trigger_r->reason = bounce_column_str(stmt, 2);
+		status = bounce_column_str(stmt, 3);
+		trigger_r->why = *status == '\0' ?
+			t_strdup_printf("%s: %s", trigger_r->category,
+					trigger_r->reason) :
+			t_strdup_printf("%s: %s (%s)", trigger_r->category,
+					trigger_r->reason, status);
+	} else if (ret != SQLITE_DONE) {
+		*error_r = bounce_store_error(store, "SELECT bounces");
+	}
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
+}
+
+/* The moment soft_limit counted soft failures first lay within
+   soft_window_secs: a sliding window over their bounce times, so the
+   answer doesn't depend on the order in which they were recorded.
+   Returns 1 if found (trigger_r set), 0 if not, -1 on error. */
+static int bounce_address_find_soft(struct bounce_store *store,
+				    const struct bounce_address_state *state,
+				    struct bounce_suppression *trigger_r,
+				    const char **error_r)
+{
+	const struct bounce_store_policy *policy = &store->policy;
+	sqlite3_stmt *stmt;
+	time_t *times, t;
+	unsigned int n = 0;
+	int ret;
+
+	if (policy->soft_limit == 0)
+		return 0;
+	if (bounce_store_prepare(store,
+			"SELECT bounced_at, reason FROM bounces WHERE"
+			BOUNCE_SQL_COUNTED " AND category = 'soft' AND "
+			BOUNCE_SQL_FAILED " ORDER BY bounced_at, id",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_store_bind_counted(stmt, state);
+	/* ring of the last soft_limit times */
+	times = t_new(time_t, policy->soft_limit);
+	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t = sqlite3_column_int64(stmt, 0);
+		times[n % policy->soft_limit] = t;
+		n++;
+		if (n >= policy->soft_limit &&
+		    t - times[n % policy->soft_limit] <
+		    (time_t)policy->soft_window_secs) {
+			trigger_r->at = t;
+			trigger_r->category = "soft";
+			trigger_r->reason = bounce_column_str(stmt, 1);
+			trigger_r->why = t_strdup_printf(
+				"%u soft bounces within %s", policy->soft_limit,
+				bounce_window_str(policy->soft_window_secs));
+			break;
+		}
+	}
+	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
+		*error_r = bounce_store_error(store, "SELECT bounces");
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
+}
+
+static int bounce_address_find_trigger(struct bounce_store *store,
+				       const struct bounce_address_state *state,
+				       struct bounce_suppression *trigger_r,
+				       const char **error_r)
+{
+	struct bounce_suppression instant, soft;
+	int ret_instant, ret_soft;
+
+	i_zero(&instant);
+	i_zero(&soft);
+	ret_instant = bounce_address_find_instant(store, state, &instant,
+						  error_r);
+	if (ret_instant < 0)
+		return -1;
+	ret_soft = bounce_address_find_soft(store, state, &soft, error_r);
+	if (ret_soft < 0)
+		return -1;
+	if (ret_soft > 0 && (ret_instant == 0 || soft.at < instant.at))
+		*trigger_r = soft;
+	else if (ret_instant > 0)
+		*trigger_r = instant;
+	return ret_instant > 0 || ret_soft > 0 ? 1 : 0;
+}
+
+static int bounce_address_save(struct bounce_store *store,
+			       const struct bounce_address_state *state,
+			       const char **error_r)
+{
+	const struct bounce_suppression *sup = &state->suppression;
+	sqlite3_stmt *stmt;
+	int idx = 1;
+
+	if (bounce_store_prepare(store,
+			"INSERT INTO addresses (address, domain, state, hard,"
+			" soft, internal, complaint, autoreply, unknown,"
+			" delivered, delayed, first_bounce_at, last_bounce_at,"
+			" last_reason, last_status, last_category, suppressed_at,"
+			" suppressed_category, suppressed_reason, suppressed_why,"
+			" evidence_pruned) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+			" ?19, ?20, ?21) ON CONFLICT (address) DO UPDATE SET"
+			" state = ?3, hard = ?4, soft = ?5, internal = ?6,"
+			" complaint = ?7, autoreply = ?8, unknown = ?9,"
+			" delivered = ?10, delayed = ?11, first_bounce_at = ?12,"
+			" last_bounce_at = ?13, last_reason = ?14,"
+			" last_status = ?15, last_category = ?16,"
+			" suppressed_at = ?17, suppressed_category = ?18,"
+			" suppressed_reason = ?19, suppressed_why = ?20,"
+			" evidence_pruned = ?21", &stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, idx++, state->address);
+	bounce_bind_str(stmt, idx++, bounce_address_domain(state->address));
+	bounce_bind_str(stmt, idx++, state->suppressed ?
+			"suppressed" : "active");
+	for (unsigned int i = 0; i < BOUNCE_COUNT_COUNT; i++)
+		(void)sqlite3_bind_int64(stmt, idx++, state->counts[i]);
+	(void)sqlite3_bind_int64(stmt, idx++, state->first_bounce_at);
+	(void)sqlite3_bind_int64(stmt, idx++, state->last_bounce_at);
+	bounce_bind_str(stmt, idx++, state->last_reason);
+	bounce_bind_str(stmt, idx++, state->last_status);
+	bounce_bind_str(stmt, idx++, state->last_category);
+	(void)sqlite3_bind_int64(stmt, idx++, state->suppressed ? sup->at : 0);
+	bounce_bind_str(stmt, idx++, state->suppressed ? sup->category : "");
+	bounce_bind_str(stmt, idx++, state->suppressed ? sup->reason : "");
+	bounce_bind_str(stmt, idx++, state->suppressed ? sup->why : "");
+	(void)sqlite3_bind_int(stmt, idx++, state->evidence_pruned ? 1 : 0);
+	return bounce_store_step_done(store, &stmt, "INSERT addresses",
+				      error_r);
+}
+
+static int bounce_address_delete(struct bounce_store *store,
+				 const char *address, const char **error_r)
+{
+	sqlite3_stmt *stmt;
+
+	if (bounce_store_prepare(store,
+			"DELETE FROM addresses WHERE address = ?1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, address);
+	return bounce_store_step_done(store, &stmt, "DELETE addresses",
+				      error_r);
+}
+
+/* Bring one address's state in line with its bounces and the policy.
+   The state is a function of the rows (plus the reset point and a
+   suppression whose evidence was pruned), so recording live, rescanning
+   into a new database and rebuilding all give the same answer. Runs
+   inside the caller's transaction. */
+static int bounce_address_refresh(struct bounce_store *store,
+				  const char *address, const char **error_r)
+{
+	struct bounce_address_state state;
+	struct bounce_suppression trigger;
+	int ret;
+
+	if (*address == '\0')
+		return 0;
+	i_zero(&state);
+	state.address = address;
+	if (bounce_address_load(store, &state, error_r) < 0 ||
+	    bounce_address_load_history(store, &state, error_r) < 0)
+		return -1;
+	if (state.total == 0 && !(state.suppressed && state.evidence_pruned)) {
+		/* nothing on record and nothing to remember */
+		return state.known ?
+			bounce_address_delete(store, address, error_r) : 0;
+	}
+	if (bounce_address_load_counts(store, &state, error_r) < 0)
+		return -1;
+	if (state.suppressed && state.evidence_pruned) {
+		/* the bounces behind it are gone: it stands as decided */
+	} else if ((ret = bounce_address_find_trigger(store, &state, &trigger,
+						      error_r)) < 0) {
+		return -1;
+	} else if (ret > 0) {
+		state.suppressed = TRUE;
+		state.suppression = trigger;
+	} else {
+		state.suppressed = FALSE;
+	}
+	return bounce_address_save(store, &state, error_r);
+}
+
+static int bounce_addresses_refresh(struct bounce_store *store,
+				    const ARRAY_TYPE(const_string) *addresses,
+				    const char **error_r)
+{
+	const char *address;
+	int ret = 0;
+
+	array_foreach_elem(addresses, address) {
+		T_BEGIN {
+			ret = bounce_address_refresh(store, address, error_r);
+		} T_END_PASS_STR_IF(ret < 0, error_r);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add address unless it is empty or already there (for the few
+   addresses of one bounce). */
+static void bounce_addresses_add(ARRAY_TYPE(const_string) *addresses,
+				 const char *address)
+{
+	const char *old;
+
+	if (address == NULL || *address == '\0')
+		return;
+	array_foreach_elem(addresses, old) {
+		if (strcmp(old, address) == 0)
+			return;
+	}
+	address = t_strdup(address);
+	array_push_back(addresses, &address);
+}
+
+/* Append the non-empty strings that stmt yields in column 0 (the SQL
+   makes them distinct) to addresses. */
+static int bounce_store_collect(struct bounce_store *store,
+				sqlite3_stmt *stmt,
+				ARRAY_TYPE(const_string) *addresses,
+				const char **error_r)
+{
+	const char *address;
+	int ret;
+
+	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW) {
+		address = bounce_column_str(stmt, 0);
+		if (*address != '\0')
+			array_push_back(addresses, &address);
+	}
+	if (ret != SQLITE_DONE)
+		*error_r = bounce_store_error(store, "SELECT");
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_DONE ? 0 : -1;
+}
+
+static int bounce_store_begin(struct bounce_store *store, const char **error_r)
+{
+	return bounce_store_exec(store, "BEGIN IMMEDIATE", error_r);
+}
+
+static int bounce_store_commit(struct bounce_store *store, const char **error_r)
+{
+	if (bounce_store_exec(store, "COMMIT", error_r) < 0) {
+		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void bounce_store_rollback(struct bounce_store *store)
+{
+	(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* --- record / replace --- */
+
+static bool bounce_report_has_recipient(const struct bounce_report *report,
+					const char *address)
+{
+	const struct bounce_recipient *rcpt;
+
+	if (array_count(&report->recipients) == 0)
+		return *address == '\0';
+	array_foreach(&report->recipients, rcpt) {
+		if (strcmp(rcpt->address, address) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* For a reclassification: delete the message's rows for recipients the
+   new report doesn't have, remembering them so their state follows. */
+static int bounce_store_drop_stale(struct bounce_store *store,
+				   const struct bounce_store_message *msg,
+				   const struct bounce_report *report,
+				   ARRAY_TYPE(const_string) *affected,
+				   const char **error_r)
+{
+	ARRAY_TYPE(const_string) old;
+	const char *address, *msg_key = bounce_store_msg_key(msg);
+	sqlite3_stmt *stmt;
+
+	t_array_init(&old, 8);
+	if (bounce_store_prepare(store,
+			"SELECT recipient FROM bounces WHERE msg_key = ?1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, msg_key);
+	if (bounce_store_collect(store, stmt, &old, error_r) < 0)
+		return -1;
+	/* the empty recipient (unrecognised mail) isn't collected */
+	if (array_count(&report->recipients) > 0) {
+		address = "";
+		array_push_back(&old, &address);
+	}
+
+	array_foreach_elem(&old, address) {
+		if (bounce_report_has_recipient(report, address))
+			continue;
+		if (bounce_store_prepare(store,
+				"DELETE FROM bounces WHERE msg_key = ?1"
+				" AND recipient = ?2", &stmt, error_r) < 0)
+			return -1;
+		bounce_bind_str(stmt, 1, msg_key);
+		bounce_bind_str(stmt, 2, address);
+		if (bounce_store_step_done(store, &stmt, "DELETE", error_r) < 0)
+			return -1;
+		bounce_addresses_add(affected, address);
+	}
+	return 0;
+}
+
+static int bounce_store_insert_all(struct bounce_store *store,
+				   const char *sql,
+				   const struct bounce_store_message *msg,
+				   const struct bounce_report *report,
+				   ARRAY_TYPE(const_string) *affected,
+				   const char **error_r)
 {
 	const struct bounce_recipient *rcpt;
 	struct bounce_recipient none;
 	sqlite3_stmt *stmt;
 	int rows = 0;
 
-	if (sqlite3_prepare_v2(store->db, bounce_store_insert_sql, -1,
-			       &stmt, NULL) != SQLITE_OK) {
-		*error_r = bounce_store_error(store, "sqlite3_prepare");
+	if (bounce_store_prepare(store, sql, &stmt, error_r) < 0)
 		return -1;
-	}
-	if (bounce_store_exec(store, "BEGIN IMMEDIATE", error_r) < 0) {
-		sqlite3_finalize(stmt);
-		return -1;
-	}
 	bounce_store_bind_message(stmt, msg, report);
 	if (array_count(&report->recipients) == 0) {
 		/* unrecognised mail gets a row too: never silently dropped */
@@ -464,76 +1269,130 @@ int bounce_store_record(struct bounce_store *store,
 		none.rule = "none";
 		bounce_store_bind_recipient(stmt, &none);
 		if (bounce_store_insert(store, stmt, error_r) < 0)
-			goto rollback;
-		rows++;
+			rows = -1;
+		else
+			rows++;
 	}
 	array_foreach(&report->recipients, rcpt) {
+		if (rows < 0)
+			break;
 		bounce_store_bind_recipient(stmt, rcpt);
 		if (bounce_store_insert(store, stmt, error_r) < 0)
-			goto rollback;
-		rows++;
+			rows = -1;
+		else {
+			rows++;
+			bounce_addresses_add(affected, rcpt->address);
+		}
 	}
 	sqlite3_finalize(stmt);
-	if (bounce_store_exec(store, "COMMIT", error_r) < 0) {
-		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	return rows;
+}
+
+static int bounce_store_record_full(struct bounce_store *store,
+				    const struct bounce_store_message *msg,
+				    const struct bounce_report *report,
+				    bool replace, const char **error_r)
+{
+	ARRAY_TYPE(const_string) affected;
+	int rows;
+
+	t_array_init(&affected, 8);
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	if (replace && bounce_store_drop_stale(store, msg, report, &affected,
+					       error_r) < 0) {
+		bounce_store_rollback(store);
 		return -1;
 	}
+	rows = bounce_store_insert_all(store, replace ?
+				       bounce_store_replace_sql :
+				       bounce_store_insert_sql,
+				       msg, report, &affected, error_r);
+	/* the state changes with the rows or not at all */
+	if (rows < 0 || bounce_addresses_refresh(store, &affected,
+						 error_r) < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	if (bounce_store_commit(store, error_r) < 0)
+		return -1;
 	return rows;
-rollback:
+}
+
+int bounce_store_record(struct bounce_store *store,
+			const struct bounce_store_message *msg,
+			const struct bounce_report *report,
+			const char **error_r)
+{
+	int ret;
+
+	T_BEGIN {
+		ret = bounce_store_record_full(store, msg, report, FALSE,
+					       error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	return ret;
+}
+
+int bounce_store_replace(struct bounce_store *store,
+			 const struct bounce_store_message *msg,
+			 const struct bounce_report *report,
+			 const char **error_r)
+{
+	int ret;
+
+	T_BEGIN {
+		ret = bounce_store_record_full(store, msg, report, TRUE,
+					       error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	return ret;
+}
+
+int bounce_store_has_message(struct bounce_store *store,
+			     const struct bounce_store_message *msg,
+			     const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (bounce_store_prepare(store,
+			"SELECT 1 FROM bounces WHERE msg_key = ?1 OR"
+			" (?2 <> '' AND mailbox_guid = ?2 AND uid = ?3) LIMIT 1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, bounce_store_msg_key(msg));
+	bounce_bind_str(stmt, 2, msg->uid == 0 ? "" : msg->mailbox_guid);
+	(void)sqlite3_bind_int64(stmt, 3, msg->uid);
+	ret = sqlite3_step(stmt);
+	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
+		*error_r = bounce_store_error(store, "SELECT");
 	sqlite3_finalize(stmt);
-	(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
 /* --- listing --- */
 
-static const char *bounce_store_select_sql(void)
+/* every filter is always present and disabled by a NULL parameter, so
+   there's one statement and no SQL built from input */
+#define BOUNCE_SQL_FILTER \
+	" (?1 IS NULL OR bounced_at >= ?1) AND" \
+	" (?2 IS NULL OR bounced_at < ?2) AND" \
+	" (?3 IS NULL OR category = ?3) AND" \
+	" (?4 IS NULL OR reason = ?4) AND" \
+	" (?5 IS NULL OR recipient = ?5) AND" \
+	" (?6 IS NULL OR domain = ?6) AND" \
+	" (?7 IS NULL OR id = ?7)"
+
+static void bounce_store_bind_filter(sqlite3_stmt *stmt,
+				     const struct bounce_store_filter *filter)
 {
-	string_t *sql = t_str_new(1024);
-
-	str_append(sql, "SELECT ");
-	for (unsigned int i = 0; i < N_ELEMENTS(bounce_store_bounce_columns); i++) {
-		if (i > 0)
-			str_append(sql, ", ");
-		str_append(sql, bounce_store_bounce_columns[i].sql);
-	}
-	/* every filter is always present and disabled by a NULL parameter,
-	   so there's one statement and no SQL built from input */
-	str_append(sql, " FROM bounces WHERE"
-		   " (?1 IS NULL OR bounced_at >= ?1) AND"
-		   " (?2 IS NULL OR bounced_at < ?2) AND"
-		   " (?3 IS NULL OR category = ?3) AND"
-		   " (?4 IS NULL OR reason = ?4) AND"
-		   " (?5 IS NULL OR recipient = ?5) AND"
-		   " (?6 IS NULL OR domain = ?6) AND"
-		   " (?7 IS NULL OR id = ?7)"
-		   " ORDER BY id LIMIT ?8");
-	return str_c(sql);
-}
-
-int bounce_store_list(struct bounce_store *store,
-		      const struct bounce_store_filter *filter,
-		      bounce_store_row_callback_t *callback, void *context,
-		      const char **error_r)
-{
-	const unsigned int count = N_ELEMENTS(bounce_store_bounce_columns);
-	const char **values;
-	sqlite3_stmt *stmt;
-	int ret;
-
-	if (sqlite3_prepare_v2(store->db, bounce_store_select_sql(), -1,
-			       &stmt, NULL) != SQLITE_OK) {
-		*error_r = bounce_store_error(store, "sqlite3_prepare");
-		return -1;
-	}
 	if (filter->since != 0)
 		(void)sqlite3_bind_int64(stmt, 1, filter->since);
 	if (filter->until != 0)
 		(void)sqlite3_bind_int64(stmt, 2, filter->until);
 	if (filter->category != NULL)
-		bounce_bind_str(stmt, 3, filter->category);
+		bounce_bind_str(stmt, 3, t_str_lcase(filter->category));
 	if (filter->reason != NULL)
-		bounce_bind_str(stmt, 4, filter->reason);
+		bounce_bind_str(stmt, 4, t_str_lcase(filter->reason));
 	if (filter->recipient != NULL)
 		bounce_bind_str(stmt, 5, t_str_lcase(filter->recipient));
 	if (filter->domain != NULL)
@@ -542,8 +1401,33 @@ int bounce_store_list(struct bounce_store *store,
 		(void)sqlite3_bind_int64(stmt, 7, filter->id);
 	(void)sqlite3_bind_int64(stmt, 8, filter->limit == 0 ? -1 :
 				 (sqlite3_int64)filter->limit);
+}
 
-	values = t_new(const char *, count + 1);
+static const char *
+bounce_store_select_sql(const struct bounce_store_column *columns,
+			unsigned int count, const char *rest)
+{
+	string_t *sql = t_str_new(1024);
+
+	str_append(sql, "SELECT ");
+	for (unsigned int i = 0; i < count; i++) {
+		if (i > 0)
+			str_append(sql, ", ");
+		str_append(sql, columns[i].sql);
+	}
+	str_append(sql, rest);
+	return str_c(sql);
+}
+
+/* Step stmt, calling callback with each row's columns as strings. */
+static int bounce_store_each_row(struct bounce_store *store,
+				 sqlite3_stmt *stmt, unsigned int count,
+				 bounce_store_row_callback_t *callback,
+				 void *context, const char **error_r)
+{
+	const char **values = t_new(const char *, count + 1);
+	int ret;
+
 	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW) {
 		for (unsigned int i = 0; i < count; i++) {
 			const unsigned char *v = sqlite3_column_text(stmt, i);
@@ -555,4 +1439,305 @@ int bounce_store_list(struct bounce_store *store,
 		*error_r = bounce_store_error(store, "SELECT");
 	sqlite3_finalize(stmt);
 	return ret == SQLITE_DONE ? 0 : -1;
+}
+
+int bounce_store_list(struct bounce_store *store,
+		      const struct bounce_store_filter *filter,
+		      bounce_store_row_callback_t *callback, void *context,
+		      const char **error_r)
+{
+	sqlite3_stmt *stmt;
+
+	if (bounce_store_prepare(store, bounce_store_select_sql(
+			bounce_store_bounce_columns,
+			bounce_store_bounce_columns_count,
+			" FROM bounces WHERE" BOUNCE_SQL_FILTER
+			" ORDER BY id LIMIT ?8"), &stmt, error_r) < 0)
+		return -1;
+	bounce_store_bind_filter(stmt, filter);
+	return bounce_store_each_row(store, stmt,
+				     bounce_store_bounce_columns_count,
+				     callback, context, error_r);
+}
+
+int bounce_store_list_addresses(struct bounce_store *store,
+				const struct bounce_store_filter *filter,
+				bool suppressed_only,
+				bounce_store_row_callback_t *callback,
+				void *context, const char **error_r)
+{
+	sqlite3_stmt *stmt;
+
+	/* since/until: when it was suppressed, or when it last bounced */
+	if (bounce_store_prepare(store, bounce_store_select_sql(
+			bounce_store_address_columns,
+			bounce_store_address_columns_count,
+			" FROM addresses WHERE"
+			" (?4 = 0 OR state = 'suppressed') AND"
+			" (?1 IS NULL OR (CASE ?4 WHEN 0 THEN last_bounce_at"
+			"  ELSE suppressed_at END) >= ?1) AND"
+			" (?2 IS NULL OR (CASE ?4 WHEN 0 THEN last_bounce_at"
+			"  ELSE suppressed_at END) < ?2) AND"
+			" (?5 IS NULL OR address = ?5) AND"
+			" (?6 IS NULL OR domain = ?6)"
+			" ORDER BY CASE ?4 WHEN 0 THEN 0 ELSE suppressed_at END,"
+			" address LIMIT ?3"), &stmt, error_r) < 0)
+		return -1;
+	if (filter->since != 0)
+		(void)sqlite3_bind_int64(stmt, 1, filter->since);
+	if (filter->until != 0)
+		(void)sqlite3_bind_int64(stmt, 2, filter->until);
+	(void)sqlite3_bind_int64(stmt, 3, filter->limit == 0 ? -1 :
+				 (sqlite3_int64)filter->limit);
+	(void)sqlite3_bind_int(stmt, 4, suppressed_only ? 1 : 0);
+	if (filter->recipient != NULL)
+		bounce_bind_str(stmt, 5, t_str_lcase(filter->recipient));
+	if (filter->domain != NULL)
+		bounce_bind_str(stmt, 6, t_str_lcase(filter->domain));
+	return bounce_store_each_row(store, stmt,
+				     bounce_store_address_columns_count,
+				     callback, context, error_r);
+}
+
+int bounce_store_stats(struct bounce_store *store,
+		       enum bounce_store_stats_by by,
+		       const struct bounce_store_filter *filter,
+		       bounce_store_row_callback_t *callback, void *context,
+		       const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	const char *sql;
+
+	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
+	sql = t_strdup_printf("SELECT %s, COUNT(*),"
+		" COUNT(DISTINCT NULLIF(recipient, '')), "
+		BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER
+		" GROUP BY 1 ORDER BY %s LIMIT ?8",
+		bounce_store_stats_groups[by].sql,
+		bounce_store_stats_groups[by].order);
+	if (bounce_store_prepare(store, sql, &stmt, error_r) < 0)
+		return -1;
+	bounce_store_bind_filter(stmt, filter);
+	return bounce_store_each_row(store, stmt,
+				     1 + bounce_store_stats_columns_count,
+				     callback, context, error_r);
+}
+
+/* --- maintenance --- */
+
+static int bounce_store_unsuppress_locked(struct bounce_store *store,
+					  const char *address,
+					  const char **error_r)
+{
+	struct bounce_address_state state;
+	sqlite3_stmt *stmt;
+
+	i_zero(&state);
+	state.address = address;
+	if (bounce_address_load(store, &state, error_r) < 0)
+		return -1;
+	if (!state.known)
+		return 0;
+	/* what is on record stays on record (list, stats) but no longer
+	   counts: the address starts afresh */
+	if (bounce_store_prepare(store,
+			"UPDATE addresses SET state = 'active',"
+			" hard = 0, soft = 0, internal = 0, complaint = 0,"
+			" autoreply = 0, unknown = 0, delivered = 0, delayed = 0,"
+			" suppressed_at = 0, suppressed_category = '',"
+			" suppressed_reason = '', suppressed_why = '',"
+			" evidence_pruned = 0, counted_after_at = ?2,"
+			" counted_after_id ="
+			" (SELECT COALESCE(MAX(id), 0) FROM bounces)"
+			" WHERE address = ?1", &stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, address);
+	(void)sqlite3_bind_int64(stmt, 2, time(NULL));
+	if (bounce_store_step_done(store, &stmt, "UPDATE", error_r) < 0)
+		return -1;
+	return state.suppressed ? 1 : 0;
+}
+
+int bounce_store_unsuppress(struct bounce_store *store, const char *address,
+			    const char **error_r)
+{
+	int ret;
+
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	T_BEGIN {
+		ret = bounce_store_unsuppress_locked(store,
+			t_str_lcase(address), error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	if (ret < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	return bounce_store_commit(store, error_r) < 0 ? -1 : ret;
+}
+
+#define BOUNCE_SQL_ABOUT \
+	" (recipient = ?1 OR original_recipient = ?1 OR" \
+	" final_recipient = ?1 OR verp_recipient = ?1)"
+
+static int bounce_store_forget_locked(struct bounce_store *store,
+				      const char *address, const char **error_r)
+{
+	ARRAY_TYPE(const_string) others;
+	sqlite3_stmt *stmt;
+	int rows;
+
+	/* a row about the address may be filed under another recipient
+	   (forwarding, VERP): that one's state changes too */
+	t_array_init(&others, 4);
+	if (bounce_store_prepare(store,
+			"SELECT DISTINCT recipient FROM bounces WHERE"
+			BOUNCE_SQL_ABOUT " AND recipient <> ?1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, address);
+	if (bounce_store_collect(store, stmt, &others, error_r) < 0)
+		return -1;
+
+	if (bounce_store_prepare(store,
+			"DELETE FROM bounces WHERE" BOUNCE_SQL_ABOUT,
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, address);
+	if (bounce_store_step_done(store, &stmt, "DELETE", error_r) < 0)
+		return -1;
+	rows = sqlite3_changes(store->db);
+
+	if (bounce_store_prepare(store,
+			"DELETE FROM addresses WHERE address = ?1",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, address);
+	if (bounce_store_step_done(store, &stmt, "DELETE", error_r) < 0)
+		return -1;
+	rows += sqlite3_changes(store->db);
+
+	if (bounce_addresses_refresh(store, &others, error_r) < 0)
+		return -1;
+	return rows;
+}
+
+int bounce_store_forget(struct bounce_store *store, const char *address,
+			const char **error_r)
+{
+	int ret;
+
+	/* an erasure request means gone from the file, not just unlinked
+	   from the b-tree */
+	if (bounce_store_exec(store, "PRAGMA secure_delete = ON", error_r) < 0 ||
+	    bounce_store_begin(store, error_r) < 0)
+		return -1;
+	T_BEGIN {
+		ret = bounce_store_forget_locked(store, t_str_lcase(address),
+						 error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	if (ret < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	if (bounce_store_commit(store, error_r) < 0)
+		return -1;
+	/* the old pages also live in the WAL until a checkpoint; a reader
+	   may hold one back, which the next checkpoint finishes */
+	(void)sqlite3_exec(store->db, "PRAGMA wal_checkpoint(TRUNCATE)",
+			   NULL, NULL, NULL);
+	return ret;
+}
+
+static int bounce_store_prune_locked(struct bounce_store *store,
+				     time_t before, const char **error_r)
+{
+	ARRAY_TYPE(const_string) affected;
+	sqlite3_stmt *stmt;
+	int rows;
+
+	t_array_init(&affected, 32);
+	if (bounce_store_prepare(store,
+			"SELECT DISTINCT recipient FROM bounces"
+			" WHERE bounced_at < ?1", &stmt, error_r) < 0)
+		return -1;
+	(void)sqlite3_bind_int64(stmt, 1, before);
+	if (bounce_store_collect(store, stmt, &affected, error_r) < 0)
+		return -1;
+
+	/* retention must not send mail to dead addresses again */
+	if (bounce_store_prepare(store,
+			"UPDATE addresses SET evidence_pruned = 1"
+			" WHERE state = 'suppressed' AND address IN"
+			" (SELECT recipient FROM bounces WHERE bounced_at < ?1)",
+			&stmt, error_r) < 0)
+		return -1;
+	(void)sqlite3_bind_int64(stmt, 1, before);
+	if (bounce_store_step_done(store, &stmt, "UPDATE", error_r) < 0)
+		return -1;
+
+	if (bounce_store_prepare(store,
+			"DELETE FROM bounces WHERE bounced_at < ?1",
+			&stmt, error_r) < 0)
+		return -1;
+	(void)sqlite3_bind_int64(stmt, 1, before);
+	if (bounce_store_step_done(store, &stmt, "DELETE", error_r) < 0)
+		return -1;
+	rows = sqlite3_changes(store->db);
+
+	if (bounce_addresses_refresh(store, &affected, error_r) < 0)
+		return -1;
+	return rows;
+}
+
+int bounce_store_prune(struct bounce_store *store, time_t before,
+		       const char **error_r)
+{
+	int ret;
+
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	T_BEGIN {
+		ret = bounce_store_prune_locked(store, before, error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	if (ret < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	return bounce_store_commit(store, error_r) < 0 ? -1 : ret;
+}
+
+static int bounce_store_rebuild_locked(struct bounce_store *store,
+				       const char **error_r)
+{
+	ARRAY_TYPE(const_string) addresses;
+	sqlite3_stmt *stmt;
+	int ret;
+
+	T_BEGIN {
+		t_array_init(&addresses, 64);
+		ret = bounce_store_prepare(store,
+			"SELECT address FROM addresses UNION"
+			" SELECT recipient FROM bounces WHERE recipient <> ''",
+			&stmt, error_r);
+		if (ret == 0)
+			ret = bounce_store_collect(store, stmt, &addresses,
+						   error_r);
+		if (ret == 0)
+			ret = bounce_addresses_refresh(store, &addresses,
+						       error_r);
+	} T_END_PASS_STR_IF(ret < 0, error_r);
+	return ret;
+}
+
+int bounce_store_rebuild_addresses(struct bounce_store *store,
+				   const char **error_r)
+{
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	if (bounce_store_rebuild_locked(store, error_r) < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	return bounce_store_commit(store, error_r);
 }

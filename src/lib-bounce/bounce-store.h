@@ -10,6 +10,18 @@
 struct bounce_store;
 
 #define BOUNCE_STORE_DEFAULT_BUSY_TIMEOUT_MSECS 3000
+#define BOUNCE_STORE_DEFAULT_SOFT_LIMIT 5
+#define BOUNCE_STORE_DEFAULT_SOFT_WINDOW_SECS (30 * 24 * 60 * 60)
+
+/* The suppression policy (docs/hygiene.md). hard and complaint suppress
+   at once; soft suppresses after soft_limit failed soft bounces whose
+   bounce times lie within soft_window_secs of each other; the other
+   categories and every delay notice never suppress. */
+struct bounce_store_policy {
+	/* 0 = soft bounces never suppress */
+	unsigned int soft_limit;
+	unsigned int soft_window_secs;
+};
 
 /* Where one bounce message lives. */
 struct bounce_store_message {
@@ -20,6 +32,10 @@ struct bounce_store_message {
 	const char *message_id;
 	uint32_t uid;
 	time_t recorded_at;
+	/* when the message reached the mailbox (0 = recorded_at): the bounce
+	   time if the bounce has no Arrival-Date, so that a rescan gives the
+	   time the live delivery gave */
+	time_t received_at;
 };
 
 enum bounce_store_column_flags {
@@ -27,6 +43,9 @@ enum bounce_store_column_flags {
 	BOUNCE_STORE_COLUMN_NUMBER = 0x01,
 	/* shown by "bounce list" by default (others only by "show"/export) */
 	BOUNCE_STORE_COLUMN_LIST = 0x02,
+	/* address columns: shown by "bounce suppressed" (others only by
+	   export) */
+	BOUNCE_STORE_COLUMN_SUPPRESSED = 0x04,
 };
 
 struct bounce_store_column {
@@ -39,6 +58,25 @@ struct bounce_store_column {
 /* The columns of a bounce row, in output order. */
 extern const struct bounce_store_column bounce_store_bounce_columns[];
 extern const unsigned int bounce_store_bounce_columns_count;
+/* The columns of a per-address state row, in output order. */
+extern const struct bounce_store_column bounce_store_address_columns[];
+extern const unsigned int bounce_store_address_columns_count;
+/* The columns of a "stats" row after the group's own column. */
+extern const struct bounce_store_column bounce_store_stats_columns[];
+extern const unsigned int bounce_store_stats_columns_count;
+
+/* What "stats" groups by. */
+enum bounce_store_stats_by {
+	BOUNCE_STORE_STATS_BY_CATEGORY,
+	BOUNCE_STORE_STATS_BY_REASON,
+	BOUNCE_STORE_STATS_BY_DOMAIN,
+	BOUNCE_STORE_STATS_BY_REMOTE_MTA,
+	BOUNCE_STORE_STATS_BY_DAY,
+};
+/* Parse "category", "reason", "domain", "remote-mta" or "day". */
+bool bounce_store_stats_by_parse(const char *name,
+				 enum bounce_store_stats_by *by_r);
+const char *bounce_store_stats_by_name(enum bounce_store_stats_by by);
 
 struct bounce_store_filter {
 	time_t since, until;		/* 0 = unset */
@@ -59,17 +97,47 @@ int bounce_store_open_readonly(const char *path,
 			       unsigned int busy_timeout_msecs,
 			       struct bounce_store **store_r,
 			       const char **error_r);
+/* Like bounce_store_open(), but if the file isn't a database or is
+   corrupt, move it (and its -wal/-shm files) aside to
+   <path>.corrupt-<unix time> and create a new, empty one. moved_to_r is
+   then the damaged file's new name, else NULL. */
+int bounce_store_open_or_recreate(const char *path,
+				  unsigned int busy_timeout_msecs,
+				  struct bounce_store **store_r,
+				  const char **moved_to_r,
+				  const char **error_r);
 void bounce_store_close(struct bounce_store **store);
+
+/* Use policy for the per-address state from now on (the default is
+   BOUNCE_STORE_DEFAULT_SOFT_LIMIT within ..._SOFT_WINDOW_SECS). */
+void bounce_store_set_policy(struct bounce_store *store,
+			     const struct bounce_store_policy *policy);
 
 /* Record the report's recipients (or, if it has none, one row with an
    empty recipient, so unrecognised mail stays visible). Idempotent: the
    same bounce (same Message-ID, or same message GUID if it has none)
    never gets two rows for one recipient; a repeat updates where the
-   message is. Returns the number of rows written, or -1 on error. */
+   message is. The per-address state of every recipient is brought up
+   to date in the same transaction. Returns the number of rows written,
+   or -1 on error. */
 int bounce_store_record(struct bounce_store *store,
 			const struct bounce_store_message *msg,
 			const struct bounce_report *report,
 			const char **error_r);
+/* Like bounce_store_record(), but a bounce already recorded takes the
+   report's facts and decision (reclassification after an upgrade): rows
+   keep their id and recorded_at, rows for recipients the report no
+   longer has are deleted, and the state of every address involved is
+   recomputed. */
+int bounce_store_replace(struct bounce_store *store,
+			 const struct bounce_store_message *msg,
+			 const struct bounce_report *report,
+			 const char **error_r);
+/* Returns 1 if msg has rows (same Message-ID/GUID key as record uses, or
+   the same mailbox GUID and UID), 0 if not, -1 on error. */
+int bounce_store_has_message(struct bounce_store *store,
+			     const struct bounce_store_message *msg,
+			     const char **error_r);
 
 typedef void bounce_store_row_callback_t(const char *const *values,
 					 void *context);
@@ -80,5 +148,46 @@ int bounce_store_list(struct bounce_store *store,
 		      const struct bounce_store_filter *filter,
 		      bounce_store_row_callback_t *callback, void *context,
 		      const char **error_r);
+
+/* Call callback for each address with a state: only the suppressed ones
+   (oldest suppression first), or all (by address). filter's since and
+   until apply to the time it was suppressed, or for all addresses to
+   its last bounce; recipient, domain and limit apply as for bounces.
+   values[] follows bounce_store_address_columns. */
+int bounce_store_list_addresses(struct bounce_store *store,
+				const struct bounce_store_filter *filter,
+				bool suppressed_only,
+				bounce_store_row_callback_t *callback,
+				void *context, const char **error_r);
+/* Call callback with each group's counts over the bounce rows matching
+   filter: values[0] is the group, values[1..] follow
+   bounce_store_stats_columns. */
+int bounce_store_stats(struct bounce_store *store,
+		       enum bounce_store_stats_by by,
+		       const struct bounce_store_filter *filter,
+		       bounce_store_row_callback_t *callback, void *context,
+		       const char **error_r);
+
+/* Make address active again and reset its counts: bounces recorded so
+   far no longer count towards the policy. Returns 1 if it was
+   suppressed, 0 if it wasn't (or is unknown), -1 on error. */
+int bounce_store_unsuppress(struct bounce_store *store, const char *address,
+			    const char **error_r);
+/* Erase every row about address: its state, and every bounce naming it
+   as recipient, original, final or VERP recipient (data-protection
+   requests). Deleted content is overwritten, not just unlinked. Returns
+   the number of rows deleted, -1 on error. */
+int bounce_store_forget(struct bounce_store *store, const char *address,
+			const char **error_r);
+/* Delete the bounces that happened before the given time. Suppressions
+   stay in force even when the bounces behind them are gone; active
+   addresses with no bounces left are dropped. Returns the number of
+   bounce rows deleted, -1 on error. */
+int bounce_store_prune(struct bounce_store *store, time_t before,
+		       const char **error_r);
+/* Recompute every address's state from the bounces on record (after
+   reclassification, or after a policy change). */
+int bounce_store_rebuild_addresses(struct bounce_store *store,
+				   const char **error_r);
 
 #endif

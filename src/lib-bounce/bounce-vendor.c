@@ -161,6 +161,31 @@ void bounce_vendor_set_hint(struct bounce_report *report,
 					  format, code);
 }
 
+void bounce_vendor_hint_reasons(struct bounce_report *report,
+				const char *format,
+				const struct bounce_vendor_reason *reasons)
+{
+	struct bounce_recipient *rcpt;
+	const struct bounce_vendor_reason *r;
+
+	array_foreach_modifiable(&report->recipients, rcpt) {
+		if (rcpt->diagnostic == NULL ||
+		    rcpt->reason_hint != BOUNCE_REASON_UNDEFINED)
+			continue;
+		T_BEGIN {
+			const char *lower = t_str_lcase(rcpt->diagnostic);
+
+			for (r = reasons; r->phrase != NULL; r++) {
+				if (strstr(lower, r->phrase) != NULL) {
+					bounce_vendor_set_hint(report, rcpt,
+						r->reason, format, r->phrase);
+					break;
+				}
+			}
+		} T_END;
+	}
+}
+
 bool bounce_vendor_read_dsn(const struct bounce_mail *mail,
 			    struct bounce_report *report)
 {
@@ -496,6 +521,8 @@ bool bounce_vendor_extract_text(const struct bounce_mail *mail,
 		return FALSE;
 	if (bounce_vendor_parse_text(mail, report, &format->layout) == 0)
 		return FALSE;
+	if (format->reasons != NULL)
+		bounce_vendor_hint_reasons(report, format->name, format->reasons);
 	report->kind = BOUNCE_KIND_DSN;
 	return TRUE;
 }

@@ -86,12 +86,30 @@ unsigned int bounce_vendor_parse_text(const struct bounce_mail *mail,
 				      struct bounce_report *report,
 				      const struct bounce_vendor_layout *layout);
 
-/* A text-only vendor format: enough signatures to recognise it, and
-   the layout of its text. */
+/* A vendor's own wording for a reason: the text the format writes (not
+   a remote server's reply), so it is certain wherever it appears. The
+   phrase is lower-case; a list ends with a NULL phrase. */
+struct bounce_vendor_reason {
+	const char *phrase;
+	enum bounce_reason reason;
+};
+
+/* Give each recipient of report that has no hint yet the reason of the
+   first of reasons whose phrase is in its diagnostic; the rule is
+   "format:<format>:<phrase>". */
+void bounce_vendor_hint_reasons(struct bounce_report *report,
+				const char *format,
+				const struct bounce_vendor_reason *reasons);
+
+/* A text-only vendor format: enough signatures to recognise it, the
+   layout of its text and, optionally, the vendor's own reason texts
+   (with the format's name for the rule). */
 struct bounce_vendor_text_format {
 	const struct bounce_vendor_signature *signatures;
 	unsigned int min_signatures;
 	struct bounce_vendor_layout layout;
+	const char *name;
+	const struct bounce_vendor_reason *reasons;
 };
 
 /* If at least min_signatures match, parse the text with the layout.

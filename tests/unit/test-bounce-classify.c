@@ -30,10 +30,10 @@ static const struct classify_case classify_cases[] = {
 	  .status = "5.1.1", .reply_code = "550",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "status:5.1.1" },
 	{ .diagnostic = "550 Unknown user jane@example.org",
-	  .status = "5.0.0", .reply_code = "550",
+	  .status = "5.0.0", .reply_code = "550", .smtp_command = "RCPT",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:unknown user" },
 	{ .diagnostic = "553 sorry, user jane.doe@example.org does not exist here",
-	  .reply_code = "553",
+	  .reply_code = "553", .smtp_command = "RCPT",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:user * does not exist" },
 	{ .diagnostic = "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address",
 	  .status = "5.1.1", .reply_code = "550", .remote_mta = "gmail-smtp-in.l.google.com",
@@ -51,6 +51,19 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "host mx.example.org[192.0.2.1] said: 550 Unknown user (in reply to end of DATA command)",
 	  .status = "5.0.0", .reply_code = "550",
 	  .reason = REASON(FILTERED), .rule_prefix = "phrase:userunknown:unknown user:command:data" },
+	/* the same text with no command stated, relayed by a gateway or a
+	   provider that doesn't say where the dialogue stopped: a filter */
+	{ .diagnostic = "Server mx.example.org[192.0.2.1] failed with: 550 <jane@example.org> No such user here",
+	  .reply_code = "550",
+	  .reason = REASON(FILTERED), .rule_prefix = "phrase:userunknown:no such user:command:none" },
+	/* ... but at RCPT it is what it says */
+	{ .diagnostic = "550 <jane@example.org>: User unknown", .status = "5.0.0",
+	  .reply_code = "550", .smtp_command = "RCPT",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "phrase:userunknown:user unknown" },
+	/* a vendor's own directory text, passed as the format's hint */
+	{ .diagnostic = "User Jane Doe (jane@example.org) not listed in Domino Directory",
+	  .hint = REASON(USERUNKNOWN), .rule_hint = "format:domino:not listed in domino directory",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "format:domino:" },
 	/* --- hostunknown, hasmoved, notaccept --- */
 	{ .diagnostic = "Host or domain name not found. Name service error for name=example.net type=A: Host not found",
 	  .status = "5.4.4",
@@ -66,6 +79,36 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "DNS Error: DNS type 'mx' lookup of example.net responded with code NOERROR The domain example.net doesn't receive email according to the administrator: returned Null MX",
 	  .status = "4.0.0",
 	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:" },
+	/* a null MX as qmail, Exim and OpenSMTPD word it */
+	{ .diagnostic = "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)",
+	  .status = "5.4.4",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:couldn't find a mail exchanger" },
+	{ .diagnostic = "all relevant MX records point to non-existent hosts or an MX or SRV record indicated no SMTP service",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:an mx or srv record" },
+	{ .diagnostic = "No MX found for domain", .status = "4.0.0",
+	  .reason = REASON(NOTACCEPT), .rule_prefix = "phrase:notaccept:no mx found for domain" },
+	/* the HELO name refused: about our host, not the recipient's */
+	{ .diagnostic = "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
+	  .status = "5.0.0", .reply_code = "501", .smtp_command = "HELO",
+	  .reason = REASON(BLOCKED), .rule_prefix = "phrase:hostunknown:invalid domain:command:helo" },
+	/* 5.7.1 at MAIL FROM: the sender was refused */
+	{ .diagnostic = "550 5.7.1 <news@example.com>... Access denied",
+	  .status = "5.7.1", .reply_code = "550", .smtp_command = "MAIL",
+	  .reason = REASON(REJECTED), .rule_prefix = "status:5.7.1:command:mail" },
+	/* a timeout with the cause stated: the cause */
+	{ .diagnostic = "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; this message has been in the queue too long.",
+	  .status = "4.4.1",
+	  .reason = REASON(NETWORKERROR), .rule_prefix = "phrase:networkerror:wasn't able" },
+	{ .diagnostic = "Unable to contact LDAP server. (#4.4.3) I'm not going to try again; this message has been in the queue too long.",
+	  .status = "4.4.3",
+	  .reason = REASON(SYSTEMERROR), .rule_prefix = "phrase:systemerror:unable to contact ldap" },
+	{ .diagnostic = "Envelope expired",
+	  .reason = REASON(EXPIRED), .rule_prefix = "phrase:expired:envelope expired" },
+	/* Yahoo says its "no such user" after DATA */
+	{ .diagnostic = "554 delivery error: dd This user doesn't have a yahoo.com account (jane@yahoo.com) [0]",
+	  .status = "5.0.0", .reply_code = "554", .smtp_command = "DATA",
+	  .remote_mta = "mta6.am0.yahoodns.net",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:yahoo:this user doesn't have a" },
 	/* --- mailbox --- */
 	{ .diagnostic = "552 5.2.2 Mailbox full", .status = "5.2.2", .reply_code = "552",
 	  .reason = REASON(MAILBOXFULL), .rule_prefix = "status:5.2.2" },

@@ -198,6 +198,35 @@ static void test_exchange_code_hint(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+static void test_vendor_reason_hint(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 4096);
+	struct bounce_report *report;
+	const struct bounce_recipient *rcpt;
+
+	/* Lotus Notes' own directory text is the format's reason, whatever
+	   command the delivery stopped at */
+	report = analyze_str(
+		"From: postmaster@example.org\n"
+		"Subject: Undeliverable Message\n"
+		"\n"
+		"------- Failure Reasons --------\n"
+		"\n"
+		"User not listed in public Name & Address Book\n"
+		"gone@example.org\n"
+		"\n"
+		"------- Returned Message --------\n"
+		"To: gone@example.org\n", pool);
+	assert_string_equal(report->format, "notes");
+	assert_int_equal(array_count(&report->recipients), 1);
+	rcpt = rcpt_idx(report, 0);
+	assert_string_equal(rcpt->address, "gone@example.org");
+	assert_int_equal(rcpt->reason_hint, BOUNCE_REASON_USERUNKNOWN);
+	assert_string_equal(rcpt->rule_hint,
+		"format:notes:not listed in public name & address book");
+	pool_unref(&pool);
+}
+
 static void test_not_a_vendor_format(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 4096);
@@ -222,6 +251,7 @@ int main(void)
 		test_case(test_fold),
 		test_case(test_ses_sns_wrapped),
 		test_case(test_exchange_code_hint),
+		test_case(test_vendor_reason_hint),
 		test_case(test_not_a_vendor_format),
 	};
 	return test_run_group(tests);

@@ -12,6 +12,7 @@
 #include "mail-storage-hooks.h"
 #include "notify-plugin.h"
 #include "bounce-analyze.h"
+#include "bounce-keyword.h"
 #include "bounce-store.h"
 #include "bounce-plugin.h"
 
@@ -33,6 +34,8 @@ struct bounce_user {
 /* one saved message, parsed, waiting for its UID */
 struct bounce_pending {
 	struct bounce_report *report;
+	/* known only after commit (see bounce_resolve_message_guids()) */
+	uint32_t uid;
 	const char *message_guid;
 	const char *message_id;
 	/* "save", "deliver", "copy": for the log */
@@ -162,8 +165,6 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 
 	pending = array_append_space(&btxn->pending);
 	pending->how = how;
-	if (mail_get_special(mail, MAIL_FETCH_GUID, &value) == 0)
-		pending->message_guid = p_strdup(btxn->pool, value);
 	if (mail_get_first_header(mail, "Message-ID", &value) > 0)
 		pending->message_id = p_strdup(btxn->pool, value);
 
@@ -199,10 +200,16 @@ static void bounce_save_or_copy(struct bounce_transaction *btxn,
 		btxn->parse_failures++;
 }
 
+/* notify calls every callback for every transaction, also with the NULL
+   that bounce_mail_transaction_begin() returned for transactions outside
+   the bounce mailbox: each callback must ignore those. */
+
 static void bounce_mail_save(void *txn, struct mail *mail)
 {
 	struct bounce_transaction *btxn = txn;
 
+	if (btxn == NULL)
+		return;
 	/* POST_SESSION marks LMTP/LDA delivery (incl. Sieve fileinto) */
 	bounce_save_or_copy(btxn, mail,
 		(mail->box->flags & MAILBOX_FLAG_POST_SESSION) != 0 ?
@@ -212,6 +219,8 @@ static void bounce_mail_save(void *txn, struct mail *mail)
 static void bounce_mail_copy(void *txn, struct mail *src ATTR_UNUSED,
 			     struct mail *dst)
 {
+	if (txn == NULL)
+		return;
 	bounce_save_or_copy(txn, dst, "copy");
 }
 
@@ -239,15 +248,64 @@ static void bounce_emit_recorded(struct bounce_transaction *btxn,
 	}
 }
 
+static void
+bounce_assign_uids(struct bounce_transaction *btxn,
+		   struct mail_transaction_commit_changes *changes)
+{
+	struct bounce_pending *pending;
+	struct seq_range_iter iter;
+	unsigned int n = 0;
+
+	seq_range_array_iter_init(&iter, &changes->saved_uids);
+	array_foreach_modifiable(&btxn->pending, pending) {
+		if (!seq_range_array_iter_nth(&iter, n++, &pending->uid))
+			pending->uid = 0;
+	}
+}
+
+/* A message being saved has no GUID yet on maildir (asking for it
+   asserts), so look the committed messages up by UID in a separate
+   instance of the mailbox. Without a GUID the row is still keyed by
+   mailbox GUID and UID. */
+static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct bounce_pending *pending;
+	struct mail *mail;
+	const char *guid;
+
+	box = mailbox_alloc(btxn->box->list, btxn->vname,
+			    MAILBOX_FLAG_READONLY);
+	if (mailbox_open(box) < 0) {
+		e_warning(btxn->buser->event,
+			  "Can't look up message GUIDs in %s: %s", btxn->vname,
+			  mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return;
+	}
+	/* our own lookup is nothing to report to notify plugins */
+	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_NO_NOTIFY,
+				      "bounce message GUIDs");
+	mail = mail_alloc(t, 0, NULL);
+	array_foreach_modifiable(&btxn->pending, pending) {
+		if (pending->uid == 0 || !mail_set_uid(mail, pending->uid))
+			continue;
+		if (mail_get_special(mail, MAIL_FETCH_GUID, &guid) == 0 &&
+		    *guid != '\0')
+			pending->message_guid = p_strdup(btxn->pool, guid);
+	}
+	mail_free(&mail);
+	(void)mailbox_transaction_commit(&t);
+	mailbox_free(&box);
+}
+
 static int bounce_record_all(struct bounce_transaction *btxn,
-			     struct mail_transaction_commit_changes *changes,
 			     unsigned int *missing_r, const char **error_r)
 {
 	struct bounce_store *store;
 	struct bounce_store_message msg;
 	struct bounce_pending *pending;
-	struct seq_range_iter iter;
-	unsigned int n = 0;
 	uint32_t uid;
 	int ret = 0;
 
@@ -256,11 +314,10 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 			      btxn->buser->set.busy_timeout_msecs,
 			      &store, error_r) < 0)
 		return -1;
+	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
-	seq_range_array_iter_init(&iter, &changes->saved_uids);
 	array_foreach_modifiable(&btxn->pending, pending) {
-		if (!seq_range_array_iter_nth(&iter, n++, &uid))
-			uid = 0;
+		uid = pending->uid;
 		if (pending->report == NULL) {
 			(*missing_r)++;
 			continue;
@@ -285,6 +342,58 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	return ret;
 }
 
+static void bounce_keyword_pending(struct bounce_transaction *btxn,
+				   struct mail *mail,
+				   const struct bounce_pending *pending)
+{
+	const char *keyword;
+
+	if (pending->report == NULL || pending->uid == 0)
+		return;
+	keyword = bounce_report_keyword(pending->report);
+	if (keyword == NULL)
+		return;
+	if (!mail_set_uid(mail, pending->uid)) {
+		/* expunged already, e.g. by a Sieve script or another client */
+		e_debug(btxn->buser->event, "uid=%u gone before tagging",
+			pending->uid);
+		return;
+	}
+	(void)bounce_mail_set_keyword(mail, keyword);
+}
+
+/* Tag the committed messages with their category keyword. A separate
+   mailbox instance and transaction: the saving transaction is finished
+   and its UIDs are final, and this works the same whichever way the
+   mail came in (LMTP, LDA, APPEND, COPY/MOVE, doveadm save). Only
+   flags change, never the message. */
+static int bounce_keywords_apply(struct bounce_transaction *btxn,
+				 const char **error_r)
+{
+	struct mailbox *box;
+	struct mailbox_transaction_context *t;
+	struct mail *mail;
+	const struct bounce_pending *pending;
+	int ret;
+
+	box = mailbox_alloc(btxn->box->list, btxn->vname, 0);
+	if (mailbox_open(box) < 0 || mailbox_sync(box, 0) < 0) {
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+		mailbox_free(&box);
+		return -1;
+	}
+	t = mailbox_transaction_begin(box, 0, "bounce keywords");
+	mail = mail_alloc(t, 0, NULL);
+	array_foreach(&btxn->pending, pending)
+		bounce_keyword_pending(btxn, mail, pending);
+	mail_free(&mail);
+	ret = mailbox_transaction_commit(&t);
+	if (ret < 0)
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+	mailbox_free(&box);
+	return ret;
+}
+
 static void
 bounce_mail_transaction_commit(void *txn,
 			       struct mail_transaction_commit_changes *changes)
@@ -294,12 +403,16 @@ bounce_mail_transaction_commit(void *txn,
 	const char *error;
 	int ret;
 
+	if (btxn == NULL)
+		return;
 	if (array_count(&btxn->pending) == 0) {
 		bounce_transaction_free(btxn);
 		return;
 	}
 	T_BEGIN {
-		ret = bounce_record_all(btxn, changes, &missing, &error);
+		bounce_assign_uids(btxn, changes);
+		bounce_resolve_message_guids(btxn);
+		ret = bounce_record_all(btxn, &missing, &error);
 		if (ret < 0) {
 			/* the mail is saved; only our rows are missing */
 			e_error(btxn->buser->event,
@@ -310,12 +423,21 @@ bounce_mail_transaction_commit(void *txn,
 				btxn->box->storage->user->username, error,
 				btxn->box->storage->user->username);
 		}
+		if (btxn->buser->set.keywords &&
+		    bounce_keywords_apply(btxn, &error) < 0) {
+			e_error(btxn->buser->event,
+				"Failed to set bounce keywords in %s: %s - "
+				"'doveadm bounce rescan --reclassify' sets them",
+				btxn->vname, error);
+		}
 	} T_END;
 	bounce_transaction_free(btxn);
 }
 
 static void bounce_mail_transaction_rollback(void *txn)
 {
+	if (txn == NULL)
+		return;
 	bounce_transaction_free(txn);
 }
 

@@ -4,6 +4,9 @@
 #include "module-context.h"
 #include "mail-user.h"
 #include "bounce-settings.h"
+#include "bounce-store.h"
+
+struct mail;
 
 #define BOUNCE_DEFAULT_MAILBOX "Bounces"
 #define BOUNCE_DEFAULT_DB "~/bounces.sqlite"
@@ -20,12 +23,24 @@ struct bounce_user_settings {
 	const char *db_path;
 	unsigned int busy_timeout_msecs;
 	struct bounce_analyze_settings analyze;
+	/* bounce_soft_limit, bounce_soft_window */
+	struct bounce_store_policy policy;
+	/* bounce_keywords: tag each classified message ($BounceHard...) */
+	bool keywords;
 };
+
+/* A larger bounce_soft_limit is surely a typo (and costs memory). */
+#define BOUNCE_SOFT_LIMIT_MAX 1000
 
 /* Read the user's settings into set_r (allocated from user->pool).
    Returns -1 with error_r set if a setting is invalid. */
 int bounce_user_settings_read(struct mail_user *user,
 			      struct bounce_user_settings *set_r,
 			      const char **error_r);
+
+/* Make keyword the message's only bounce keyword (NULL: none), in the
+   mail's transaction (bounce-mail-keyword.c). Returns 1 if it was
+   added, 0 if the message had it already. */
+int bounce_mail_set_keyword(struct mail *mail, const char *keyword);
 
 #endif

@@ -39,6 +39,38 @@ bounce_user_setting_msecs(struct mail_user *user, const char *name,
 }
 
 static int
+bounce_user_setting_uint(struct mail_user *user, const char *name,
+			 unsigned int max, unsigned int *value,
+			 const char **error_r)
+{
+	const char *str = mail_user_plugin_getenv(user, name);
+
+	if (str == NULL || *str == '\0')
+		return 0;
+	if (str_to_uint(str, value) < 0 || *value > max) {
+		*error_r = t_strdup_printf("Invalid %s=%s: "
+			"must be a number from 0 to %u", name, str, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bounce_user_setting_secs(struct mail_user *user, const char *name,
+			 unsigned int *value, const char **error_r)
+{
+	const char *str = mail_user_plugin_getenv(user, name), *error;
+
+	if (str == NULL || *str == '\0')
+		return 0;
+	if (settings_get_time(str, value, &error) < 0) {
+		*error_r = t_strdup_printf("Invalid %s=%s: %s", name, str, error);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 bounce_user_category_overrides(struct mail_user *user,
 			       struct bounce_analyze_settings *set,
 			       const char **error_r)
@@ -103,6 +135,21 @@ int bounce_user_settings_read(struct mail_user *user,
 				     error_r) < 0 ||
 	    bounce_user_category_overrides(user, &set_r->analyze, error_r) < 0)
 		return -1;
+
+	set_r->policy.soft_limit = BOUNCE_STORE_DEFAULT_SOFT_LIMIT;
+	set_r->policy.soft_window_secs = BOUNCE_STORE_DEFAULT_SOFT_WINDOW_SECS;
+	if (bounce_user_setting_uint(user, "bounce_soft_limit",
+				     BOUNCE_SOFT_LIMIT_MAX,
+				     &set_r->policy.soft_limit, error_r) < 0 ||
+	    bounce_user_setting_secs(user, "bounce_soft_window",
+				     &set_r->policy.soft_window_secs,
+				     error_r) < 0)
+		return -1;
+	if (set_r->policy.soft_window_secs == 0) {
+		*error_r = "bounce_soft_window must be longer than 0";
+		return -1;
+	}
+	set_r->keywords = mail_user_plugin_getenv_bool(user, "bounce_keywords");
 	if (set_r->analyze.max_scan_size == 0) {
 		*error_r = "bounce_max_scan_size must be larger than 0";
 		return -1;

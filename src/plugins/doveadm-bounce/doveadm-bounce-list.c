@@ -23,17 +23,11 @@ static bool cmd_bounce_list_parse_arg(struct doveadm_mail_cmd_context *_ctx,
 
 	switch (c) {
 	case 's':
-		if (!doveadm_bounce_parse_date(optarg, &filter->since)) {
-			i_error("Invalid --since date: %s", optarg);
-			return FALSE;
-		}
-		break;
+		return doveadm_bounce_parse_date_arg("since", optarg,
+						     &filter->since);
 	case 'U':
-		if (!doveadm_bounce_parse_date(optarg, &filter->until)) {
-			i_error("Invalid --until date: %s", optarg);
-			return FALSE;
-		}
-		break;
+		return doveadm_bounce_parse_date_arg("until", optarg,
+						     &filter->until);
 	case 'c':
 		filter->category = p_strdup(_ctx->pool, optarg);
 		break;
@@ -61,11 +55,9 @@ static bool cmd_bounce_list_parse_arg(struct doveadm_mail_cmd_context *_ctx,
 static void cmd_bounce_list_print_row(const char *const *values,
 				      void *context ATTR_UNUSED)
 {
-	for (unsigned int i = 0; i < bounce_store_bounce_columns_count; i++) {
-		if ((bounce_store_bounce_columns[i].flags &
-		     BOUNCE_STORE_COLUMN_LIST) != 0)
-			doveadm_print(values[i]);
-	}
+	doveadm_bounce_print_values(bounce_store_bounce_columns,
+				    bounce_store_bounce_columns_count,
+				    BOUNCE_STORE_COLUMN_LIST, values);
 }
 
 static int cmd_bounce_list_run(struct doveadm_mail_cmd_context *_ctx,
@@ -80,10 +72,8 @@ static int cmd_bounce_list_run(struct doveadm_mail_cmd_context *_ctx,
 		return ret;
 	ret = bounce_store_list(store, &ctx->filter,
 				cmd_bounce_list_print_row, NULL, &error);
-	if (ret < 0) {
-		i_error("%s", error);
-		doveadm_mail_failed_error(_ctx, MAIL_ERROR_TEMP);
-	}
+	if (ret < 0)
+		doveadm_bounce_store_failed(_ctx, error);
 	bounce_store_close(&store);
 	return ret;
 }
@@ -91,19 +81,9 @@ static int cmd_bounce_list_run(struct doveadm_mail_cmd_context *_ctx,
 static void cmd_bounce_list_init(struct doveadm_mail_cmd_context *ctx ATTR_UNUSED,
 				 const char *const args[] ATTR_UNUSED)
 {
-	for (unsigned int i = 0; i < bounce_store_bounce_columns_count; i++) {
-		const struct bounce_store_column *col =
-			&bounce_store_bounce_columns[i];
-		enum doveadm_print_header_flags flags = 0;
-
-		if ((col->flags & BOUNCE_STORE_COLUMN_LIST) == 0)
-			continue;
-		if ((col->flags & BOUNCE_STORE_COLUMN_NUMBER) != 0) {
-			flags |= DOVEADM_PRINT_HEADER_FLAG_NUMBER |
-				DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY;
-		}
-		doveadm_print_header(col->key, col->key, flags);
-	}
+	doveadm_bounce_print_headers(bounce_store_bounce_columns,
+				     bounce_store_bounce_columns_count,
+				     BOUNCE_STORE_COLUMN_LIST);
 }
 
 static struct doveadm_mail_cmd_context *cmd_bounce_list_alloc(void)

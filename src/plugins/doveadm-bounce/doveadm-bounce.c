@@ -5,6 +5,7 @@
 #include "mail-user.h"
 #include "mail-storage.h"
 #include "doveadm-mail.h"
+#include "doveadm-print.h"
 #include "bounce-store.h"
 #include "bounce-plugin.h"
 #include "doveadm-bounce.h"
@@ -21,6 +22,27 @@ BOUNCE_EXPORT const char *doveadm_bounce_plugin_version = DOVECOT_ABI_VERSION;
 BOUNCE_EXPORT void doveadm_bounce_plugin_init(struct module *module);
 BOUNCE_EXPORT void doveadm_bounce_plugin_deinit(void);
 
+int doveadm_bounce_user_settings(struct doveadm_mail_cmd_context *ctx,
+				 struct mail_user *user,
+				 struct bounce_user_settings *set_r)
+{
+	const char *error;
+
+	if (bounce_user_settings_read(user, set_r, &error) < 0) {
+		i_error("%s", error);
+		doveadm_mail_failed_error(ctx, MAIL_ERROR_PARAMS);
+		return -1;
+	}
+	return 0;
+}
+
+void doveadm_bounce_store_failed(struct doveadm_mail_cmd_context *ctx,
+				 const char *error)
+{
+	i_error("%s", error);
+	doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
+}
+
 int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 			      struct mail_user *user,
 			      struct bounce_store **store_r)
@@ -29,11 +51,8 @@ int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 	struct stat st;
 	const char *error;
 
-	if (bounce_user_settings_read(user, &set, &error) < 0) {
-		i_error("%s", error);
-		doveadm_mail_failed_error(ctx, MAIL_ERROR_PARAMS);
+	if (doveadm_bounce_user_settings(ctx, user, &set) < 0)
 		return -1;
-	}
 	if (stat(set.db_path, &st) < 0) {
 		if (errno == ENOENT) {
 			/* nothing recorded yet: an empty answer */
@@ -43,13 +62,66 @@ int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 		doveadm_mail_failed_error(ctx, MAIL_ERROR_PERM);
 		return -1;
 	}
-	if (bounce_store_open_readonly(set.db_path, set.busy_timeout_msecs,
-				       store_r, &error) < 0) {
-		i_error("%s", error);
-		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
+	/* read-write even to read: doveadm runs as the user, and a
+	   database from an older version gets migrated instead of failing
+	   until the next delivery */
+	if (bounce_store_open(set.db_path, set.busy_timeout_msecs,
+			      store_r, &error) < 0) {
+		doveadm_bounce_store_failed(ctx, error);
 		return -1;
 	}
+	bounce_store_set_policy(*store_r, &set.policy);
 	return 1;
+}
+
+static bool doveadm_bounce_column_wanted(const struct bounce_store_column *col,
+					 enum bounce_store_column_flags mask)
+{
+	return (col->flags & mask) == mask;
+}
+
+void doveadm_bounce_print_headers(const struct bounce_store_column *columns,
+				  unsigned int count,
+				  enum bounce_store_column_flags mask)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		enum doveadm_print_header_flags flags = 0;
+
+		if (!doveadm_bounce_column_wanted(&columns[i], mask))
+			continue;
+		if ((columns[i].flags & BOUNCE_STORE_COLUMN_NUMBER) != 0) {
+			flags |= DOVEADM_PRINT_HEADER_FLAG_NUMBER |
+				DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY;
+		}
+		doveadm_print_header(columns[i].key, columns[i].key, flags);
+	}
+}
+
+void doveadm_bounce_print_values(const struct bounce_store_column *columns,
+				 unsigned int count,
+				 enum bounce_store_column_flags mask,
+				 const char *const *values)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		if (!doveadm_bounce_column_wanted(&columns[i], mask))
+			continue;
+		if ((columns[i].flags & BOUNCE_STORE_COLUMN_NUMBER) != 0 &&
+		    values[i][0] == '\0')
+			doveadm_print("0");
+		else
+			doveadm_print(values[i]);
+	}
+}
+
+bool doveadm_bounce_parse_date_arg(const char *option, const char *str,
+				   time_t *time_r)
+{
+	if (str == NULL || !doveadm_bounce_parse_date(str, time_r)) {
+		i_error("Invalid --%s date: %s (use YYYY-MM-DD or ISO 8601)",
+			option, str == NULL ? "" : str);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 bool doveadm_bounce_parse_date(const char *str, time_t *time_r)
@@ -77,6 +149,14 @@ bool doveadm_bounce_parse_date(const char *str, time_t *time_r)
 
 static struct doveadm_cmd_ver2 *const doveadm_bounce_commands[] = {
 	&doveadm_bounce_cmd_list,
+	&doveadm_bounce_cmd_show,
+	&doveadm_bounce_cmd_stats,
+	&doveadm_bounce_cmd_suppressed,
+	&doveadm_bounce_cmd_export,
+	&doveadm_bounce_cmd_unsuppress,
+	&doveadm_bounce_cmd_forget,
+	&doveadm_bounce_cmd_prune,
+	&doveadm_bounce_cmd_rescan,
 	&doveadm_bounce_cmd_classify,
 	&doveadm_bounce_cmd_explain,
 };
