@@ -40,6 +40,7 @@ const struct bounce_rhost_host bounce_rhost_hosts[] = {
 	{ "mimecast", "mimecast.com" },
 	{ "kddi", "ezweb.ne.jp" },
 	{ "kddi", "au.com" },
+	{ "kddi", "auone-net.jp" },		/* au's MX hosts (mx.*.auone-net.jp) */
 	{ "docomo", "docomo.ne.jp" },
 	{ "qq", "qq.com" },
 	{ "iua", "email.ua" },
@@ -171,7 +172,15 @@ const struct bounce_rhost_rule bounce_rhost_rules[] = {
 	RH("mimecast", NULL, NULL, "envelope blocked", REJECTED),
 	RH("mimecast", NULL, NULL, "content examination policy", POLICYVIOLATION),
 
-	/* === KDDI (au): a bare "550 : User unknown" is the filter === */
+	/* === KDDI (au) ===
+	   au's receiving filter (the user's "designated reception"
+	   settings) refuses with the address left out, "550 : User
+	   unknown"; its directory names the address it doesn't know,
+	   "550 <user@ezweb.ne.jp>: User unknown", or refuses it with a bare
+	   "Recipient address rejected." */
+	RH("kddi", NULL, NULL, "550 : user unknown", FILTERED),
+	RH("kddi", NULL, NULL, ">: user unknown", USERUNKNOWN),
+	RH("kddi", NULL, NULL, ">: recipient address rejected.", USERUNKNOWN),
 	RH("kddi", "5.2.0", NULL, NULL, FILTERED),
 
 	/* === NTT docomo === */
