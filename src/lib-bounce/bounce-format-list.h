@@ -15,6 +15,7 @@
 	X(bounce_format_domino) \
 	X(bounce_format_ezweb) \
 	X(bounce_format_exchange) \
+	X(bounce_format_fml) \
 	X(bounce_format_gmail) \
 	X(bounce_format_gmx) \
 	X(bounce_format_interscanmss) \
