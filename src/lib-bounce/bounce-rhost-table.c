@@ -84,6 +84,15 @@ const struct bounce_rhost_rule bounce_rhost_rules[] = {
 	RH("microsoft", "5.2.121", NULL, NULL, SPEEDING),	/* recipient's hourly limit */
 	RH("microsoft", "5.2.122", NULL, NULL, SPEEDING),
 	RH("microsoft", "5.4.14", NULL, NULL, NETWORKERROR),	/* hop count exceeded */
+	/* Outlook.com's own refusal codes for the sending IP: SC-001..004
+	   (policy, spam, open proxy, too many unwanted messages) and
+	   DY-001/002 (dynamic or residential IP) */
+	RH("microsoft", NULL, NULL, "sc-001", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-002", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-003", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-004", BLOCKED),
+	RH("microsoft", NULL, NULL, "dy-001", BLOCKED),
+	RH("microsoft", NULL, NULL, "dy-002", BLOCKED),
 
 	/* === Yahoo and AOL === */
 	RH("yahoo", NULL, NULL, "user complaints", REJECTED),	/* [TSS04] deferral */

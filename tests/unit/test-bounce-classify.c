@@ -229,6 +229,11 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]",
 	  .status = "5.1.1", .reply_code = "550", .remote_mta = "smtp-in.orange.fr",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:orange:_416" },
+	/* Outlook.com names the sending IP's block with its own code */
+	{ .address = "jane@hotmail.com",
+	  .diagnostic = "550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.7 weren't sent.",
+	  .reply_code = "550", .smtp_command = "MAIL",
+	  .reason = REASON(BLOCKED), .rule_prefix = "rhost:microsoft:sc-004" },
 	/* au (KDDI): the filter leaves the address out, the directory
 	   names it */
 	{ .diagnostic = "550 : User unknown", .status = "5.0.0", .reply_code = "550",
