@@ -3,8 +3,11 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "hash.h"
 #include "json-parser.h"
 #include "message-date.h"
+#include "sleep.h"
+#include "time-util.h"
 #include "bounce-store.h"
 
 #include <fcntl.h>
@@ -14,9 +17,15 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#define BOUNCE_STORE_MAX_CACHED_STMTS 32
+
 struct bounce_store {
 	sqlite3 *db;
 	char *path;
+	HASH_TABLE(char *, sqlite3_stmt *) stmts;
+	unsigned int busy_timeout_msecs;
+	/* when the current wait for a lock began */
+	struct timeval busy_start;
 	struct bounce_store_policy policy;
 	/* the primary result code of the last failed call */
 	int last_errcode;
@@ -257,15 +266,59 @@ static const char *bounce_store_error(struct bounce_store *store,
 			       sqlite3_errmsg(store->db));
 }
 
+/* A delivering process keeps its database open (bounce-store-cache.c)
+   and runs the same few statements for every bounce: compiling them
+   each time was most of the cost of recording one. Prepared statements
+   are kept per connection, keyed by their SQL text, up to a bound. */
 static int bounce_store_prepare(struct bounce_store *store, const char *sql,
 				sqlite3_stmt **stmt_r, const char **error_r)
 {
+	char *key;
+
+	*stmt_r = hash_table_lookup(store->stmts, sql);
+	if (*stmt_r != NULL) {
+		(void)sqlite3_reset(*stmt_r);
+		(void)sqlite3_clear_bindings(*stmt_r);
+		return 0;
+	}
 	if (sqlite3_prepare_v2(store->db, sql, -1, stmt_r, NULL) != SQLITE_OK) {
 		*error_r = bounce_store_error(store, "sqlite3_prepare");
 		*stmt_r = NULL;
 		return -1;
 	}
+	if (hash_table_count(store->stmts) < BOUNCE_STORE_MAX_CACHED_STMTS) {
+		key = i_strdup(sql);
+		hash_table_insert(store->stmts, key, *stmt_r);
+	}
 	return 0;
+}
+
+/* Done with a statement from bounce_store_prepare(): a cached one is
+   reset, which also releases the locks it held; others are finalized. */
+static void bounce_store_stmt_release(struct bounce_store *store,
+				      sqlite3_stmt *stmt)
+{
+	if (hash_table_lookup(store->stmts, sqlite3_sql(stmt)) == stmt)
+		(void)sqlite3_reset(stmt);
+	else
+		sqlite3_finalize(stmt);
+}
+
+static void bounce_store_stmts_free(struct bounce_store *store)
+{
+	struct hash_iterate_context *iter;
+	sqlite3_stmt *stmt;
+	char *key;
+
+	if (!hash_table_is_created(store->stmts))
+		return;
+	iter = hash_table_iterate_init(store->stmts);
+	while (hash_table_iterate(iter, store->stmts, &key, &stmt)) {
+		sqlite3_finalize(stmt);
+		i_free(key);
+	}
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&store->stmts);
 }
 
 /* Step a statement that returns no rows and finalize it. */
@@ -279,7 +332,7 @@ static int bounce_store_step_done(struct bounce_store *store,
 	*_stmt = NULL;
 	if (ret != SQLITE_DONE && ret != SQLITE_ROW)
 		*error_r = bounce_store_error(store, what);
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE || ret == SQLITE_ROW ? 0 : -1;
 }
 
@@ -383,6 +436,26 @@ static int bounce_store_create_file(const char *path, const char **error_r)
 	return 0;
 }
 
+/* SQLite's own busy timeout sleeps 1, 2, 5, 10 ... 100 ms between tries.
+   Deliveries hold the write lock for well under a millisecond, so with a
+   few concurrent LMTP writers those sleeps were most of a delivery's
+   latency: poll in short steps instead, up to the same timeout. */
+static int bounce_store_busy(void *context, int count)
+{
+	struct bounce_store *store = context;
+	struct timeval now;
+	long long elapsed_usecs;
+
+	if (count == 0)
+		i_gettimeofday(&store->busy_start);
+	i_gettimeofday(&now);
+	elapsed_usecs = timeval_diff_usecs(&now, &store->busy_start);
+	if (elapsed_usecs >= (long long)store->busy_timeout_msecs * 1000)
+		return 0;
+	i_sleep_usecs(count < 5 ? 50U << count : 2000U);
+	return 1;
+}
+
 static int bounce_store_open_flags(const char *path,
 				   unsigned int busy_timeout_msecs,
 				   int flags, struct bounce_store **store_r,
@@ -392,6 +465,7 @@ static int bounce_store_open_flags(const char *path,
 
 	store = i_new(struct bounce_store, 1);
 	store->path = i_strdup(path);
+	hash_table_create(&store->stmts, default_pool, 0, str_hash, strcmp);
 	store->policy.soft_limit = BOUNCE_STORE_DEFAULT_SOFT_LIMIT;
 	store->policy.soft_window_secs = BOUNCE_STORE_DEFAULT_SOFT_WINDOW_SECS;
 	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
@@ -401,7 +475,8 @@ static int bounce_store_open_flags(const char *path,
 		bounce_store_close(&store);
 		return -1;
 	}
-	sqlite3_busy_timeout(store->db, busy_timeout_msecs);
+	store->busy_timeout_msecs = busy_timeout_msecs;
+	sqlite3_busy_handler(store->db, bounce_store_busy, store);
 	sqlite3_extended_result_codes(store->db, 1);
 	*store_r = store;
 	return 0;
@@ -477,7 +552,7 @@ static int bounce_store_quick_check(struct bounce_store *store,
 		ret = bounce_store_errcode_is_corrupt(store->last_errcode) ?
 			0 : -1;
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret;
 }
 
@@ -579,6 +654,7 @@ void bounce_store_close(struct bounce_store **_store)
 	if (store == NULL)
 		return;
 	*_store = NULL;
+	bounce_store_stmts_free(store);
 	if (store->db != NULL)
 		(void)sqlite3_close_v2(store->db);
 	i_free(store->path);
@@ -836,7 +912,7 @@ static int bounce_address_load(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT addresses");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -869,7 +945,7 @@ static int bounce_address_load_history(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT bounces");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -893,7 +969,7 @@ static int bounce_address_load_counts(struct bounce_store *store,
 	} else {
 		*error_r = bounce_store_error(store, "SELECT counts");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 0 : -1;
 }
 
@@ -937,7 +1013,7 @@ static int bounce_address_find_instant(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT bounces");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -985,7 +1061,7 @@ static int bounce_address_find_soft(struct bounce_store *store,
 	}
 	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT bounces");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1164,7 +1240,7 @@ static int bounce_store_collect(struct bounce_store *store,
 	}
 	if (ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1284,7 +1360,7 @@ static int bounce_store_insert_all(struct bounce_store *store,
 			bounce_addresses_add(affected, rcpt->address);
 		}
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return rows;
 }
 
@@ -1365,7 +1441,7 @@ int bounce_store_has_message(struct bounce_store *store,
 	ret = sqlite3_step(stmt);
 	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1437,7 +1513,7 @@ static int bounce_store_each_row(struct bounce_store *store,
 	}
 	if (ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 

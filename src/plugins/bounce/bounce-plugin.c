@@ -13,7 +13,9 @@
 #include "notify-plugin.h"
 #include "bounce-analyze.h"
 #include "bounce-keyword.h"
+#include "bounce-classify.h"
 #include "bounce-store.h"
+#include "bounce-store-cache.h"
 #include "bounce-plugin.h"
 
 /* The mail plugin: parse every message saved into the bounce mailbox
@@ -192,7 +194,6 @@ static void bounce_save_or_copy(struct bounce_transaction *btxn,
 {
 	int ret;
 
-	(void)bounce_mailbox_guid(btxn);
 	T_BEGIN {
 		ret = bounce_analyze_mail(btxn, mail, how);
 	} T_END;
@@ -310,9 +311,9 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	int ret = 0;
 
 	*missing_r = 0;
-	if (bounce_store_open(btxn->buser->set.db_path,
-			      btxn->buser->set.busy_timeout_msecs,
-			      &store, error_r) < 0)
+	if (bounce_store_cache_get(btxn->buser->set.db_path,
+				   btxn->buser->set.busy_timeout_msecs,
+				   &store, error_r) < 0)
 		return -1;
 	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
@@ -338,7 +339,7 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 		}
 		bounce_emit_recorded(btxn, pending, uid);
 	}
-	bounce_store_close(&store);
+	bounce_store_cache_release(&store, ret < 0);
 	return ret;
 }
 
@@ -411,6 +412,9 @@ bounce_mail_transaction_commit(void *txn,
 	}
 	T_BEGIN {
 		bounce_assign_uids(btxn, changes);
+		/* after commit the save has refreshed what the mailbox GUID
+		   is read from; before, it cost a read of its own */
+		(void)bounce_mailbox_guid(btxn);
 		bounce_resolve_message_guids(btxn);
 		ret = bounce_record_all(btxn, &missing, &error);
 		if (ret < 0) {
@@ -463,4 +467,6 @@ void bounce_plugin_deinit(void)
 {
 	mail_storage_hooks_remove(&bounce_mail_storage_hooks);
 	notify_unregister(bounce_notify_ctx);
+	bounce_store_cache_deinit();
+	bounce_classify_deinit();
 }
