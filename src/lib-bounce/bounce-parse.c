@@ -354,6 +354,17 @@ static void bounce_parse_boundless_multipart(struct bounce_mail *mail,
 			mail->truncated = TRUE;
 		i_stream_skip(input, size);
 	}
+	/* these are raw bytes, not decoded by lib-mail: whatever the
+	   formats take from the text ends up in SQLite and JSON */
+	T_BEGIN {
+		string_t *valid = t_str_new(str_len(mail->text) + 64);
+
+		if (!uni_utf8_get_valid_data(str_data(mail->text),
+					     str_len(mail->text), valid)) {
+			str_truncate(mail->text, 0);
+			str_append_str(mail->text, valid);
+		}
+	} T_END;
 }
 
 static struct bounce_mail *bounce_mail_alloc(pool_t pool)

@@ -704,6 +704,18 @@ static void test_binary_and_charsets(void **state ATTR_UNUSED)
 	assert_non_null(report->orig_subject);
 	p_clear(pool);
 
+	/* a multipart whose boundary never comes: its body is re-read as
+	   raw text, which must not bring invalid UTF-8 into the report */
+	report = patho_analyze_str("boundless multipart, bad UTF-8",
+		"From: MAILER-DAEMON@mx.example.net\n"
+		"Subject: Undelivered Mail Returned to Sender\n"
+		"Content-Type: multipart/report; boundary=NEVER\n\n"
+		"This is the mail system at host mx.example.net.\n\n"
+		"<gone@example.org>: host mx.example.org said: 550 5.1.1 "
+		"<gone@example.org>: user \xff\xfe\xc3 unknown (in reply to "
+		"RCPT TO command)\n", pool);
+	p_clear(pool);
+
 	/* random bytes, no structure at all */
 	unsigned char noise[64 * 1024];
 	uint32_t x = 2463534242U;
