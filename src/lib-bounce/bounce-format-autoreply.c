@@ -95,7 +95,7 @@ static bool bounce_autoreply_subject_match(const char *subject)
 static const char *bounce_autoreply_diagnostic(const struct bounce_mail *mail,
 					       pool_t pool)
 {
-	const char *const *lines = bounce_text_lines(str_c(mail->text));
+	const char *const *lines = bounce_mail_text_lines(mail);
 	string_t *raw = t_str_new(256);
 
 	/* the first lines of the reply say why and until when */

@@ -141,7 +141,7 @@ static bool bounce_format_exim_extract(const struct bounce_mail *mail,
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.raw = t_str_new(256);
-	lines = bounce_text_lines(str_c(mail->text));
+	lines = bounce_mail_text_lines(mail);
 	for (; *lines != NULL; lines++) {
 		const char *line = *lines;
 

@@ -40,8 +40,8 @@ static bool bounce_postfix_report_unavailable(const struct bounce_mail *mail,
 	const char *to, *address;
 	struct bounce_recipient *rcpt;
 
-	if (bounce_strcasestr(str_c(mail->text),
-		       "--- delivery report unavailable ---") == NULL)
+	if (!bounce_mail_text_contains(mail,
+				       "--- delivery report unavailable ---"))
 		return FALSE;
 	to = bounce_mail_orig_header(mail, "To");
 	address = bounce_address_normalize(report->pool, to);
@@ -83,7 +83,7 @@ static bool bounce_postfix_smtpd_transcript(const struct bounce_mail *mail,
 	if (subject == NULL ||
 	    bounce_strcasestr(subject, "Postfix SMTP server: errors from") == NULL)
 		return FALSE;
-	lines = bounce_text_lines(str_c(mail->text));
+	lines = bounce_mail_text_lines(mail);
 	for (; *lines != NULL; lines++) {
 		command = bounce_postfix_smtpd_command(*lines);
 		if (command != NULL) {
@@ -132,7 +132,7 @@ static bool bounce_format_postfix_extract(const struct bounce_mail *mail,
 	};
 
 	if (bounce_text_find_any(str_c(mail->text), bounce_postfix_intro) >= 0 &&
-	    bounce_text_read_blocks(str_c(mail->text), &blocks, report) > 0) {
+	    bounce_mail_text_read_blocks(mail, &blocks, report) > 0) {
 		/* found */
 	} else if (!bounce_postfix_report_unavailable(mail, report) &&
 		   !bounce_postfix_smtpd_transcript(mail, report)) {

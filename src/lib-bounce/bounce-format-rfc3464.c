@@ -273,9 +273,8 @@ static void bounce_dsn_read(struct bounce_report *report,
    boundaries are broken, or a DSN forwarded inline. Returns the block
    from its first field up to the copy of the returned message, or NULL
    if the text holds no recipient field. */
-static const char *bounce_dsn_find_in_text(const char *text)
+static const char *bounce_dsn_find_in_text(const char *const *lines)
 {
-	const char *const *lines = bounce_text_lines(text);
 	string_t *block = NULL;
 	bool have_recipient = FALSE;
 
@@ -386,7 +385,8 @@ static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
 				str_len(mail->delivery_status));
 	}
 	if (array_count(&report->recipients) == first &&
-	    (block = bounce_dsn_find_in_text(str_c(mail->text))) != NULL)
+	    (block = bounce_dsn_find_in_text(
+			bounce_mail_text_lines(mail))) != NULL)
 		bounce_dsn_read(report, block, strlen(block));
 	if (array_count(&report->recipients) == first)
 		return FALSE;

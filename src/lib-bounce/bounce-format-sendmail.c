@@ -157,7 +157,7 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.first = array_count(&report->recipients);
-	lines = bounce_text_lines(str_c(mail->text));
+	lines = bounce_mail_text_lines(mail);
 	for (; *lines != NULL; lines++) {
 		const char *line = *lines;
 

@@ -110,7 +110,7 @@ static unsigned int bounce_text_line_recipients(struct bounce_text_ctx *ctx,
 
 static void bounce_text_read_phrases(struct bounce_text_ctx *ctx)
 {
-	const char *const *lines = bounce_text_lines(str_c(ctx->mail->text));
+	const char *const *lines = bounce_mail_text_lines(ctx->mail);
 	unsigned int list_lines = 0;
 
 	for (; *lines != NULL; lines++) {
@@ -143,7 +143,7 @@ static void bounce_text_read_failed_header(struct bounce_text_ctx *ctx)
 
 	if (value == NULL)
 		return;
-	lines = bounce_text_lines(str_c(ctx->mail->text));
+	lines = bounce_mail_text_lines(ctx->mail);
 	while ((address = bounce_text_next_address(&value)) != NULL) {
 		if (array_count(&ctx->report->recipients) >=
 		    BOUNCE_TEXT_MAX_RECIPIENTS)
@@ -182,7 +182,7 @@ static void bounce_text_single_codes(struct bounce_text_ctx *ctx)
 
 	if (rcpt->status != NULL || rcpt->reply_code != NULL)
 		return;
-	lines = bounce_text_lines(str_c(ctx->mail->text));
+	lines = bounce_mail_text_lines(ctx->mail);
 	for (; *lines != NULL; lines++) {
 		if (bounce_text_line_starts_original(*lines))
 			break;
@@ -215,7 +215,7 @@ static bool bounce_format_text_extract(const struct bounce_mail *mail,
 	ctx.report = report;
 	ctx.first = array_count(&report->recipients);
 
-	if (bounce_text_read_blocks(str_c(mail->text), &blocks, report) == 0)
+	if (bounce_mail_text_read_blocks(mail, &blocks, report) == 0)
 		bounce_text_read_phrases(&ctx);
 	bounce_text_read_failed_header(&ctx);
 	if (array_count(&report->recipients) == ctx.first)

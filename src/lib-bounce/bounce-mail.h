@@ -6,6 +6,19 @@
 struct istream;
 struct bounce_analyze_settings;
 
+/* What the readers derive from bounce_mail.text, made once per message
+   by whichever reader asks first (bounce_mail_text_lines() and
+   bounce_mail_text_lower() in bounce-text.h) and then shared: a dozen
+   formats look at the same text, and lower-casing or splitting it for
+   each of them cost more than all their matching. */
+struct bounce_mail_text_view {
+	/* the text ASCII lower-cased, byte for byte; NULL until asked */
+	const char *lower;
+	/* the text split at "\n" as t_strsplit() splits it, NULL-terminated;
+	   NULL until asked */
+	const char *const *lines;
+};
+
 /* The pieces of a bounce message that the extractors look at, collected
    in one bounded pass of lib-mail's message parser (bounce-parse.c).
    Format modules read only this, never the raw stream. */
@@ -35,6 +48,11 @@ struct bounce_mail {
 	   message/rfc822, message/global or text/rfc822-headers */
 	ARRAY_TYPE(bounce_header) orig_headers;
 	bool have_orig_message;
+
+	/* filled lazily by readers of a const mail, hence a pointer; the
+	   text must not change once it is filled (bounce_mail_parse() is
+	   done with it before any reader runs) */
+	struct bounce_mail_text_view *text_view;
 
 	/* number of MIME parts seen */
 	unsigned int part_count;

@@ -350,6 +350,7 @@ static struct bounce_mail *bounce_mail_alloc(pool_t pool)
 	mail->text = str_new(pool, 1024);
 	mail->delivery_status = str_new(pool, 256);
 	mail->feedback_report = str_new(pool, 64);
+	mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
 	return mail;
 }
 

@@ -41,6 +41,9 @@ struct bounce_phrase_set {
 	/* how many parts each phrase has */
 	unsigned int *phrase_parts;
 	unsigned int phrase_count;
+	/* literal sets: the lowest index of an empty needle (found in any
+	   text), or UINT_MAX */
+	unsigned int first_empty;
 	unsigned int root_next[256];
 };
 
@@ -53,6 +56,12 @@ struct bounce_phrase_scan {
 	unsigned int *progress;
 	size_t *last_end;
 };
+
+/* ASCII only, whatever the locale: needles and the text are bytes */
+static inline unsigned char bounce_ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
 
 static struct bounce_ac_node *
 ac_node(const struct bounce_phrase_set *set, unsigned int idx)
@@ -167,8 +176,7 @@ static void ac_link(struct bounce_phrase_set *set)
 	}
 }
 
-struct bounce_phrase_set *
-bounce_phrase_set_create(const char *const *phrases, unsigned int count)
+static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 {
 	struct bounce_phrase_set *set;
 	struct bounce_ac_node *root;
@@ -178,14 +186,49 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 	set = i_new(struct bounce_phrase_set, 1);
 	set->phrase_count = count;
 	set->phrase_parts = i_new(unsigned int, I_MAX(count, 1));
-	i_array_init(&set->nodes, 4096);
+	i_array_init(&set->nodes, I_MIN(4096, count * 16 + 1));
 	i_array_init(&set->keywords, count + 16);
 	root = array_append_space(&set->nodes);
 	root->keyword = NO_KEYWORD;
+	set->first_empty = UINT_MAX;
+	return set;
+}
+
+struct bounce_phrase_set *
+bounce_phrase_set_create(const char *const *phrases, unsigned int count)
+{
+	struct bounce_phrase_set *set = bounce_phrase_set_alloc(count);
 
 	for (unsigned int i = 0; i < count; i++)
 		ac_add_phrase(set, phrases[i], i);
 	T_BEGIN {
+		ac_link(set);
+	} T_END;
+	return set;
+}
+
+struct bounce_phrase_set *
+bounce_phrase_set_create_literal(const char *const *needles,
+				 unsigned int count)
+{
+	struct bounce_phrase_set *set = bounce_phrase_set_alloc(count);
+
+	T_BEGIN {
+		for (unsigned int i = 0; i < count; i++) {
+			size_t len = strlen(needles[i]);
+			/* the text is lower-cased as it is scanned, so the
+			   needles enter the trie lower-cased */
+			char *lower = t_malloc_no0(len + 1);
+
+			for (size_t j = 0; j < len; j++)
+				lower[j] = bounce_ascii_lower(needles[i][j]);
+			lower[len] = '\0';
+			set->phrase_parts[i] = 1;
+			if (len > 0)
+				ac_add_keyword(set, lower, len, i, 0);
+			else if (set->first_empty == UINT_MAX)
+				set->first_empty = i;
+		}
 		ac_link(set);
 	} T_END;
 	return set;
@@ -287,6 +330,46 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 			bounce_phrase_report(&scan, state, i + 1);
 	}
 	return scan.matched_count;
+}
+
+/* the lowest phrase index among the keywords that end at node */
+static unsigned int
+bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
+			unsigned int lowest)
+{
+	const struct bounce_keyword *kw;
+
+	for (; node != 0; node = ac_node(set, node)->output) {
+		for (unsigned int k = ac_node(set, node)->keyword;
+		     k != NO_KEYWORD; k = kw->next_same) {
+			kw = array_idx(&set->keywords, k);
+			lowest = I_MIN(lowest, kw->phrase);
+		}
+	}
+	return lowest;
+}
+
+int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
+				 const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	const struct bounce_ac_node *n;
+	unsigned int state = 0, lowest = set->first_empty;
+
+	for (; *p != '\0' && lowest != 0; p++) {
+		/* most bytes start no needle: stay at the root cheaply */
+		if (state == 0) {
+			state = set->root_next[bounce_ascii_lower(*p)];
+			if (state == 0)
+				continue;
+		} else {
+			state = ac_goto(set, state, bounce_ascii_lower(*p));
+		}
+		n = ac_node(set, state);
+		if (n->keyword != NO_KEYWORD || n->output != 0)
+			lowest = bounce_phrase_lowest_at(set, state, lowest);
+	}
+	return lowest == UINT_MAX ? -1 : (int)lowest;
 }
 
 /* --- folding --- */

@@ -4,7 +4,9 @@
 #include "array.h"
 #include "str.h"
 #include "unichar.h"
+#include "hash.h"
 #include "bounce-format.h"
+#include "bounce-phrase.h"
 #include "bounce-text.h"
 
 #include <ctype.h>
@@ -162,18 +164,34 @@ bool bounce_mail_looks_like_bounce(const struct bounce_mail *mail)
 		bounce_text_find_any(subject, bounce_text_bounce_subjects) >= 0;
 }
 
+/* Every needle list bounce_text_find_any() has seen, compiled into one
+   automaton each, by the list's address: the lists are static tables,
+   and compiling one costs far more than a scan. Kept for the process's
+   lifetime (bounce_text_deinit()). */
+static HASH_TABLE(const char *const *, struct bounce_phrase_set *)
+	bounce_text_needle_sets;
+/* bounce_smtp_command_phrases compiled */
+static struct bounce_phrase_set *bounce_smtp_command_set = NULL;
+
 const char *bounce_strcasestr(const char *haystack, const char *needle)
 {
 	size_t len = strlen(needle);
-	char first = i_tolower(needle[0]);
+	char first[3];
 
 	if (len == 0)
 		return haystack;
-	for (const char *p = haystack; *p != '\0'; p++) {
-		if (i_tolower(*p) == first && strncasecmp(p, needle, len) == 0)
+	/* let strcspn() skip to the next candidate: it is vectorised,
+	   a byte loop is not */
+	first[0] = i_tolower(needle[0]);
+	first[1] = i_toupper(needle[0]);
+	first[2] = '\0';
+	for (const char *p = haystack; ; p++) {
+		p += strcspn(p, first);
+		if (*p == '\0')
+			return NULL;
+		if (strncasecmp(p, needle, len) == 0)
 			return p;
 	}
-	return NULL;
 }
 
 const char *const *bounce_text_lines(const char *text)
@@ -181,22 +199,99 @@ const char *const *bounce_text_lines(const char *text)
 	return t_strsplit(text, "\n");
 }
 
+const char *const *bounce_mail_text_lines(const struct bounce_mail *mail)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+
+	if (view == NULL)
+		return bounce_text_lines(str_c(mail->text));
+	if (view->lines == NULL) {
+		view->lines = (const char *const *)
+			p_strsplit(mail->pool, str_c(mail->text), "\n");
+	}
+	return view->lines;
+}
+
+static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
+{
+	char *lower = p_strdup(pool, text);
+
+	/* ASCII only, like the case-insensitive matching elsewhere */
+	for (char *p = lower; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	}
+	return lower;
+}
+
+const char *bounce_mail_text_lower(const struct bounce_mail *mail)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+
+	if (view == NULL)
+		return bounce_text_ascii_lcase(pool_datastack_create(),
+					       str_c(mail->text));
+	if (view->lower == NULL)
+		view->lower = bounce_text_ascii_lcase(mail->pool,
+						      str_c(mail->text));
+	return view->lower;
+}
+
+bool bounce_mail_text_contains(const struct bounce_mail *mail,
+			       const char *needle)
+{
+	return strstr(bounce_mail_text_lower(mail), needle) != NULL;
+}
+
 bool bounce_text_line_starts_original(const char *line)
 {
 	/* the markers are short separator lines, not prose that happens
 	   to mention the original message */
-	if (strlen(line) > 120)
+	if (strnlen(line, 121) > 120)
 		return FALSE;
 	return bounce_text_find_any(line, bounce_original_markers) >= 0;
 }
 
+static const struct bounce_phrase_set *
+bounce_text_needle_set(const char *const *needles)
+{
+	struct bounce_phrase_set *set;
+	unsigned int count = 0;
+
+	if (!hash_table_is_created(bounce_text_needle_sets))
+		hash_table_create_direct(&bounce_text_needle_sets,
+					 default_pool, 0);
+	set = hash_table_lookup(bounce_text_needle_sets, needles);
+	if (set == NULL) {
+		while (needles[count] != NULL)
+			count++;
+		set = bounce_phrase_set_create_literal(needles, count);
+		hash_table_insert(bounce_text_needle_sets, needles, set);
+	}
+	return set;
+}
+
 int bounce_text_find_any(const char *text, const char *const *needles)
 {
-	for (int i = 0; needles[i] != NULL; i++) {
-		if (bounce_strcasestr(text, needles[i]) != NULL)
-			return i;
-	}
-	return -1;
+	return bounce_phrase_set_find_first(bounce_text_needle_set(needles),
+					    text);
+}
+
+void bounce_text_deinit(void)
+{
+	struct hash_iterate_context *iter;
+	const char *const *needles;
+	struct bounce_phrase_set *set;
+
+	bounce_phrase_set_free(&bounce_smtp_command_set);
+	if (!hash_table_is_created(bounce_text_needle_sets))
+		return;
+	iter = hash_table_iterate_init(bounce_text_needle_sets);
+	while (hash_table_iterate(iter, bounce_text_needle_sets,
+				  &needles, &set))
+		bounce_phrase_set_free(&set);
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&bounce_text_needle_sets);
 }
 
 const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
@@ -228,11 +323,19 @@ const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
 
 const char *bounce_text_smtp_command(const char *text)
 {
-	for (unsigned int i = 0; i < N_ELEMENTS(bounce_smtp_command_phrases); i++) {
-		if (bounce_strcasestr(text, bounce_smtp_command_phrases[i].phrase) != NULL)
-			return bounce_smtp_command_phrases[i].command;
+	const char *phrases[N_ELEMENTS(bounce_smtp_command_phrases)];
+	int idx;
+
+	if (bounce_smtp_command_set == NULL) {
+		for (unsigned int i = 0; i < N_ELEMENTS(phrases); i++)
+			phrases[i] = bounce_smtp_command_phrases[i].phrase;
+		bounce_smtp_command_set =
+			bounce_phrase_set_create_literal(phrases,
+							 N_ELEMENTS(phrases));
 	}
-	return NULL;
+	/* the first phrase of the table that the text contains */
+	idx = bounce_phrase_set_find_first(bounce_smtp_command_set, text);
+	return idx < 0 ? NULL : bounce_smtp_command_phrases[idx].command;
 }
 
 static bool bounce_text_is_host_char(char c)
@@ -393,12 +496,12 @@ static void bounce_text_block_append(struct bounce_text_block_ctx *ctx,
 	str_append_c(ctx->raw, '\n');
 }
 
-unsigned int bounce_text_read_blocks(const char *text,
-				     const struct bounce_text_blocks *set,
-				     struct bounce_report *report)
+static unsigned int
+bounce_text_read_line_blocks(const char *const *lines,
+			     const struct bounce_text_blocks *set,
+			     struct bounce_report *report)
 {
 	struct bounce_text_block_ctx ctx;
-	const char *const *lines = bounce_text_lines(text);
 	const char *address, *rest, *diag;
 	enum bounce_action action = BOUNCE_ACTION_FAILED;
 	unsigned int i = 0, first = array_count(&report->recipients);
@@ -463,4 +566,20 @@ unsigned int bounce_text_read_blocks(const char *text,
 		rcpt->action = action;
 	}
 	return array_count(&report->recipients) - first;
+}
+
+unsigned int bounce_text_read_blocks(const char *text,
+				     const struct bounce_text_blocks *set,
+				     struct bounce_report *report)
+{
+	return bounce_text_read_line_blocks(bounce_text_lines(text), set,
+					    report);
+}
+
+unsigned int bounce_mail_text_read_blocks(const struct bounce_mail *mail,
+					  const struct bounce_text_blocks *set,
+					  struct bounce_report *report)
+{
+	return bounce_text_read_line_blocks(bounce_mail_text_lines(mail), set,
+					    report);
 }
