@@ -37,6 +37,8 @@ struct bounce_keyword {
 
 struct bounce_phrase_set {
 	ARRAY_TYPE(bounce_ac_node) nodes;
+	/* array_front_modifiable(&nodes), refreshed when nodes grows */
+	struct bounce_ac_node *node_base;
 	ARRAY(struct bounce_keyword) keywords;
 	/* how many parts each phrase has */
 	unsigned int *phrase_parts;
@@ -66,7 +68,10 @@ static inline unsigned char bounce_ascii_lower(unsigned char c)
 static struct bounce_ac_node *
 ac_node(const struct bounce_phrase_set *set, unsigned int idx)
 {
-	return array_idx_modifiable(&set->nodes, idx);
+	/* every byte of a scan comes here: index the nodes directly, not
+	   through array_idx_modifiable()'s out-of-line call */
+	i_assert(idx < array_count(&set->nodes));
+	return set->node_base + idx;
 }
 
 static unsigned int ac_child(const struct bounce_phrase_set *set,
@@ -114,6 +119,7 @@ static void ac_add_keyword(struct bounce_phrase_set *set, const char *word,
 		if (next == 0) {
 			next = array_count(&set->nodes);
 			child = array_append_space(&set->nodes);
+			set->node_base = array_front_modifiable(&set->nodes);
 			child->c = c;
 			child->keyword = NO_KEYWORD;
 			parent = ac_node(set, node);
@@ -190,6 +196,7 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 	i_array_init(&set->keywords, count + 16);
 	root = array_append_space(&set->nodes);
 	root->keyword = NO_KEYWORD;
+	set->node_base = array_front_modifiable(&set->nodes);
 	set->first_empty = UINT_MAX;
 	return set;
 }
