@@ -46,6 +46,15 @@ struct bounce_phrase_set {
 	/* literal sets: the lowest index of an empty needle (found in any
 	   text), or UINT_MAX */
 	unsigned int first_empty;
+	/* literal sets: the automaton as a full transition table over
+	   byte classes (bytes no needle contains share class 0), so that
+	   a scan costs one lookup per byte; lowest_at[state] is the lowest
+	   needle index ending there (UINT_MAX: none). NULL if the table
+	   would be too big: the scan then follows the trie. */
+	uint16_t *dfa;
+	unsigned int *lowest_at;
+	unsigned int class_count;
+	unsigned char byte_class[256];
 	unsigned int root_next[256];
 };
 
@@ -214,6 +223,68 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 	return set;
 }
 
+/* the lowest phrase index among the keywords that end at node */
+static unsigned int
+bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
+			unsigned int lowest)
+{
+	const struct bounce_keyword *kw;
+
+	for (; node != 0; node = ac_node(set, node)->output) {
+		for (unsigned int k = ac_node(set, node)->keyword;
+		     k != NO_KEYWORD; k = kw->next_same) {
+			kw = array_idx(&set->keywords, k);
+			lowest = I_MIN(lowest, kw->phrase);
+		}
+	}
+	return lowest;
+}
+
+/* Literal needle lists are short (a few dozen needles, a few hundred
+   trie nodes, a few dozen distinct bytes), so their full transition
+   table stays small; this bounds it for a list that is not. */
+#define BOUNCE_DFA_MAX_CELLS (64 * 1024)
+
+static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned char class_byte[256];
+	unsigned int classes = 1;
+
+	/* a class per byte that some needle contains (they are lower-case);
+	   the upper-case letter shares its lower-case letter's class */
+	for (unsigned int n = 1; n < node_count; n++) {
+		unsigned char c = ac_node(set, n)->c;
+
+		if (set->byte_class[c] != 0)
+			continue;
+		if (classes == 256)
+			return;
+		class_byte[classes] = c;
+		set->byte_class[c] = classes;
+		if (c >= 'a' && c <= 'z')
+			set->byte_class[c - ('a' - 'A')] = classes;
+		classes++;
+	}
+	if (node_count > UINT16_MAX ||
+	    node_count * classes > BOUNCE_DFA_MAX_CELLS) {
+		i_zero(&set->byte_class);
+		return;
+	}
+	set->class_count = classes;
+	set->dfa = i_new(uint16_t, node_count * classes);
+	set->lowest_at = i_new(unsigned int, node_count);
+	for (unsigned int n = 0; n < node_count; n++) {
+		/* class 0: a byte no needle contains leads back to the
+		   root from anywhere (the table is zeroed) */
+		for (unsigned int k = 1; k < classes; k++) {
+			set->dfa[n * classes + k] =
+				ac_goto(set, n, class_byte[k]);
+		}
+		set->lowest_at[n] = bounce_phrase_lowest_at(set, n, UINT_MAX);
+	}
+}
+
 struct bounce_phrase_set *
 bounce_phrase_set_create_literal(const char *const *needles,
 				 unsigned int count)
@@ -238,6 +309,7 @@ bounce_phrase_set_create_literal(const char *const *needles,
 		}
 		ac_link(set);
 	} T_END;
+	bounce_phrase_set_build_dfa(set);
 	return set;
 }
 
@@ -251,6 +323,8 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	array_free(&set->nodes);
 	array_free(&set->keywords);
 	i_free(set->phrase_parts);
+	i_free(set->dfa);
+	i_free(set->lowest_at);
 	i_free(set);
 }
 
@@ -339,21 +413,23 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 	return scan.matched_count;
 }
 
-/* the lowest phrase index among the keywords that end at node */
-static unsigned int
-bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
-			unsigned int lowest)
+static int
+bounce_phrase_set_find_first_dfa(const struct bounce_phrase_set *set,
+				 const char *text)
 {
-	const struct bounce_keyword *kw;
+	const unsigned char *p = (const unsigned char *)text;
+	unsigned int state = 0, lowest = set->first_empty;
 
-	for (; node != 0; node = ac_node(set, node)->output) {
-		for (unsigned int k = ac_node(set, node)->keyword;
-		     k != NO_KEYWORD; k = kw->next_same) {
-			kw = array_idx(&set->keywords, k);
-			lowest = I_MIN(lowest, kw->phrase);
+	for (; *p != '\0'; p++) {
+		state = set->dfa[state * set->class_count +
+				 set->byte_class[*p]];
+		if (set->lowest_at[state] < lowest) {
+			lowest = set->lowest_at[state];
+			if (lowest == 0)
+				break;
 		}
 	}
-	return lowest;
+	return lowest == UINT_MAX ? -1 : (int)lowest;
 }
 
 int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
@@ -363,6 +439,8 @@ int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
 	const struct bounce_ac_node *n;
 	unsigned int state = 0, lowest = set->first_empty;
 
+	if (set->dfa != NULL)
+		return bounce_phrase_set_find_first_dfa(set, text);
 	for (; *p != '\0' && lowest != 0; p++) {
 		/* most bytes start no needle: stay at the root cheaply */
 		if (state == 0) {
