@@ -17,6 +17,14 @@ struct bounce_mail_text_view {
 	/* the text split at "\n" as t_strsplit() splits it, NULL-terminated;
 	   NULL until asked */
 	const char *const *lines;
+	/* for some needle lists (by address): the index of the first line
+	   that contains one of them (bounce_mail_text_first_line()) */
+	struct bounce_mail_text_mark {
+		const char *const *needles;
+		size_t max_line_len;
+		unsigned int line;
+	} marks[8];
+	unsigned int mark_count;
 };
 
 /* The pieces of a bounce message that the extractors look at, collected

@@ -170,6 +170,8 @@ bool bounce_mail_looks_like_bounce(const struct bounce_mail *mail)
    lifetime (bounce_text_deinit()). */
 static HASH_TABLE(const char *const *, struct bounce_phrase_set *)
 	bounce_text_needle_sets;
+static const struct bounce_phrase_set *
+bounce_text_needle_set(const char *const *needles);
 /* bounce_smtp_command_phrases compiled */
 static struct bounce_phrase_set *bounce_smtp_command_set = NULL;
 
@@ -243,13 +245,67 @@ bool bounce_mail_text_contains(const struct bounce_mail *mail,
 	return strstr(bounce_mail_text_lower(mail), needle) != NULL;
 }
 
+/* the markers are short separator lines, not prose that happens to
+   mention the original message */
+#define BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE 120
+
 bool bounce_text_line_starts_original(const char *line)
 {
-	/* the markers are short separator lines, not prose that happens
-	   to mention the original message */
-	if (strnlen(line, 121) > 120)
+	if (strnlen(line, BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE + 1) >
+	    BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE)
 		return FALSE;
 	return bounce_text_find_any(line, bounce_original_markers) >= 0;
+}
+
+/* The index of the first of lines (at most max_len bytes long) that
+   contains one of needles, or the number of lines. */
+static unsigned int
+bounce_text_first_line(const char *const *lines, const char *const *needles,
+		       size_t max_len)
+{
+	const struct bounce_phrase_set *set = bounce_text_needle_set(needles);
+	unsigned int i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if ((max_len == SIZE_MAX ||
+		     strnlen(lines[i], max_len + 1) <= max_len) &&
+		    bounce_phrase_set_find_first(set, lines[i]) >= 0)
+			break;
+	}
+	return i;
+}
+
+unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
+					 const char *const *needles,
+					 size_t max_line_len)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+	struct bounce_mail_text_mark *mark;
+	unsigned int line;
+
+	if (view != NULL) {
+		for (unsigned int i = 0; i < view->mark_count; i++) {
+			mark = &view->marks[i];
+			if (mark->needles == needles &&
+			    mark->max_line_len == max_line_len)
+				return mark->line;
+		}
+	}
+	line = bounce_text_first_line(bounce_mail_text_lines(mail), needles,
+				      max_line_len);
+	if (view != NULL && view->mark_count < N_ELEMENTS(view->marks)) {
+		mark = &view->marks[view->mark_count++];
+		mark->needles = needles;
+		mark->max_line_len = max_line_len;
+		mark->line = line;
+	}
+	return line;
+}
+
+unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail)
+{
+	return bounce_mail_text_first_line(mail, bounce_original_markers,
+		BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE);
 }
 
 static const struct bounce_phrase_set *
@@ -496,40 +552,37 @@ static void bounce_text_block_append(struct bounce_text_block_ctx *ctx,
 	str_append_c(ctx->raw, '\n');
 }
 
+/* Where the lines a block reader cares about are: the copy of the
+   returned message, the first delay warning and the start marker
+   (count: none). Made once per message for the mail's own text. */
+struct bounce_text_block_marks {
+	unsigned int original, delay, start;
+};
+
 static unsigned int
 bounce_text_read_line_blocks(const char *const *lines,
+			     const struct bounce_text_block_marks *marks,
 			     const struct bounce_text_blocks *set,
 			     struct bounce_report *report)
 {
 	struct bounce_text_block_ctx ctx;
 	const char *address, *rest, *diag;
-	enum bounce_action action = BOUNCE_ACTION_FAILED;
-	unsigned int i = 0, first = array_count(&report->recipients);
+	unsigned int i = 0, end, first = array_count(&report->recipients);
 
 	if (set->start_markers != NULL) {
-		for (; lines[i] != NULL; i++) {
-			if (bounce_text_line_starts_original(lines[i]))
-				return 0;
-			/* Postfix's warning banner comes before the list */
-			if (bounce_text_line_announces_delay(lines[i]))
-				action = BOUNCE_ACTION_DELAYED;
-			if (bounce_text_find_any(lines[i], set->start_markers) >= 0)
-				break;
-		}
-		if (lines[i] == NULL)
+		/* the list starts at the marker line, unless the returned
+		   message comes first */
+		if (marks->original <= marks->start || lines[marks->start] == NULL)
 			return 0;
+		i = marks->start;
 	}
 
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.raw = t_str_new(256);
-	for (; lines[i] != NULL; i++) {
+	for (; lines[i] != NULL && i < marks->original; i++) {
 		const char *line = lines[i];
 
-		if (bounce_text_line_starts_original(line))
-			break;
-		if (bounce_text_line_announces_delay(line))
-			action = BOUNCE_ACTION_DELAYED;
 		if (line[strspn(line, " \t")] == '\0') {
 			/* an empty line ends the recipient's block */
 			bounce_text_block_flush(&ctx);
@@ -558,12 +611,16 @@ bounce_text_read_line_blocks(const char *const *lines,
 		}
 	}
 	bounce_text_block_flush(&ctx);
-
-	/* a delay warning may come after the first recipient line */
+	/* the lines read (up to and including the one the recipient limit
+	   stopped at) are the lines whose delay warning counts; Postfix's
+	   banner comes before the list, and a warning may come after the
+	   first recipient line */
+	end = lines[i] != NULL && i < marks->original ? i + 1 : i;
 	for (unsigned int n = first; n < array_count(&report->recipients); n++) {
 		struct bounce_recipient *rcpt =
 			array_idx_modifiable(&report->recipients, n);
-		rcpt->action = action;
+		rcpt->action = marks->delay < end ? BOUNCE_ACTION_DELAYED :
+			BOUNCE_ACTION_FAILED;
 	}
 	return array_count(&report->recipients) - first;
 }
@@ -572,14 +629,29 @@ unsigned int bounce_text_read_blocks(const char *text,
 				     const struct bounce_text_blocks *set,
 				     struct bounce_report *report)
 {
-	return bounce_text_read_line_blocks(bounce_text_lines(text), set,
-					    report);
+	const char *const *lines = bounce_text_lines(text);
+	struct bounce_text_block_marks marks;
+
+	marks.original = bounce_text_first_line(lines, bounce_original_markers,
+		BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE);
+	marks.delay = bounce_text_first_line(lines, bounce_delay_phrases,
+					     SIZE_MAX);
+	marks.start = set->start_markers == NULL ? 0 :
+		bounce_text_first_line(lines, set->start_markers, SIZE_MAX);
+	return bounce_text_read_line_blocks(lines, &marks, set, report);
 }
 
 unsigned int bounce_mail_text_read_blocks(const struct bounce_mail *mail,
 					  const struct bounce_text_blocks *set,
 					  struct bounce_report *report)
 {
-	return bounce_text_read_line_blocks(bounce_mail_text_lines(mail), set,
-					    report);
+	struct bounce_text_block_marks marks;
+
+	marks.original = bounce_mail_text_original_line(mail);
+	marks.delay = bounce_mail_text_first_line(mail, bounce_delay_phrases,
+						  SIZE_MAX);
+	marks.start = set->start_markers == NULL ? 0 :
+		bounce_mail_text_first_line(mail, set->start_markers, SIZE_MAX);
+	return bounce_text_read_line_blocks(bounce_mail_text_lines(mail),
+					    &marks, set, report);
 }

@@ -47,6 +47,18 @@ bool bounce_mail_text_contains(const struct bounce_mail *mail,
    "----- Original message follows -----", ...). */
 bool bounce_text_line_starts_original(const char *line);
 
+/* The index in bounce_mail_text_lines(mail) of the first line that
+   starts the copy of the returned message, or the number of lines:
+   found once per message. */
+unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail);
+/* The index of the first line of the mail's text, at most max_line_len
+   bytes long (SIZE_MAX: any), that contains one of needles (a static
+   table, as for bounce_text_find_any()), or the number of lines. Found
+   once per message and needle list. */
+unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
+					 const char *const *needles,
+					 size_t max_line_len);
+
 /* Return the index of the first needle found in text (case-insensitive
    substring), or -1. needles ends with NULL and must be a static table:
    it is compiled into a multi-pattern automaton on first use and found
