@@ -423,9 +423,15 @@ const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
 				const char *name)
 {
 	const struct bounce_header *hdr;
+	/* the formats look up dozens of names per mail among dozens of
+	   headers: compare the first byte before calling strcasecmp().
+	   "| 0x20" folds ASCII letters' case; bytes strcasecmp() finds
+	   equal stay equal under it. */
+	char first = name[0] | 0x20;
 
 	array_foreach(headers, hdr) {
-		if (strcasecmp(hdr->name, name) == 0)
+		if ((hdr->name[0] | 0x20) == first &&
+		    strcasecmp(hdr->name, name) == 0)
 			return hdr->value;
 	}
 	return NULL;
