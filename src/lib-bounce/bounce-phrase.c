@@ -42,6 +42,10 @@ struct bounce_phrase_set {
 	ARRAY(struct bounce_keyword) keywords;
 	/* how many parts each phrase has */
 	unsigned int *phrase_parts;
+	/* phrases with gaps are few: each has a slot (multi_slot[phrase])
+	   in a scan's progress arrays, so that a scan clears only those */
+	unsigned int *multi_slot;
+	unsigned int multi_count;
 	unsigned int phrase_count;
 	/* literal sets: the lowest index of an empty needle (found in any
 	   text), or UINT_MAX */
@@ -157,6 +161,8 @@ static void ac_add_phrase(struct bounce_phrase_set *set, const char *phrase,
 	}
 	ac_add_keyword(set, p, strlen(p), idx, part++);
 	set->phrase_parts[idx] = part;
+	if (part > 1)
+		set->multi_slot[idx] = set->multi_count++;
 }
 
 /* Breadth-first, so a node's failure link is known before its
@@ -201,6 +207,7 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 	set = i_new(struct bounce_phrase_set, 1);
 	set->phrase_count = count;
 	set->phrase_parts = i_new(unsigned int, I_MAX(count, 1));
+	set->multi_slot = i_new(unsigned int, I_MAX(count, 1));
 	i_array_init(&set->nodes, I_MIN(4096, count * 16 + 1));
 	i_array_init(&set->keywords, count + 16);
 	root = array_append_space(&set->nodes);
@@ -323,6 +330,7 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	array_free(&set->nodes);
 	array_free(&set->keywords);
 	i_free(set->phrase_parts);
+	i_free(set->multi_slot);
 	i_free(set->dfa);
 	i_free(set->lowest_at);
 	i_free(set);
@@ -343,14 +351,15 @@ static void bounce_phrase_keyword_hit(struct bounce_phrase_scan *scan,
 				      size_t end)
 {
 	unsigned int parts = scan->set->phrase_parts[kw->phrase];
-	unsigned int *progress = &scan->progress[kw->phrase];
-	size_t *last_end = &scan->last_end[kw->phrase];
-	size_t start = end - kw->len;
+	unsigned int *progress;
+	size_t *last_end, start = end - kw->len;
 
 	if (parts == 1) {
 		bounce_phrase_found(scan, kw->phrase);
 		return;
 	}
+	progress = &scan->progress[scan->set->multi_slot[kw->phrase]];
+	last_end = &scan->last_end[scan->set->multi_slot[kw->phrase]];
 	if (kw->part == 0) {
 		/* the latest first part leaves the shortest gap */
 		if (*progress <= 1) {
@@ -400,8 +409,8 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 	i_zero(&scan);
 	scan.set = set;
 	scan.matched = matched;
-	scan.progress = t_new(unsigned int, set->phrase_count);
-	scan.last_end = t_new(size_t, set->phrase_count);
+	scan.progress = t_new(unsigned int, I_MAX(set->multi_count, 1));
+	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
 
 	folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
 	for (i = 0; folded[i] != '\0'; i++) {
