@@ -131,7 +131,7 @@ static bool bounce_format_exim_extract(const struct bounce_mail *mail,
 {
 	struct bounce_exim_ctx ctx;
 	const char *const *lines;
-	unsigned int first = array_count(&report->recipients);
+	unsigned int end, first = array_count(&report->recipients);
 	enum bounce_action action = BOUNCE_ACTION_FAILED;
 	bool in_list = FALSE;
 
@@ -141,14 +141,14 @@ static bool bounce_format_exim_extract(const struct bounce_mail *mail,
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.raw = t_str_new(256);
+	/* read up to the copy of the returned message */
 	lines = bounce_mail_text_lines(mail);
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	end = bounce_mail_text_original_line(mail);
+	if (bounce_mail_text_delay_line(mail) < end)
+		action = BOUNCE_ACTION_DELAYED;
+	for (unsigned int i = 0; i < end; i++) {
+		const char *line = lines[i];
 
-		if (bounce_text_line_starts_original(line))
-			break;
-		if (bounce_text_line_announces_delay(line))
-			action = BOUNCE_ACTION_DELAYED;
 		if (bounce_text_find_any(line, bounce_exim_list_markers) >= 0) {
 			in_list = TRUE;
 			continue;

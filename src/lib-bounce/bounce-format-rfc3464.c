@@ -273,17 +273,17 @@ static void bounce_dsn_read(struct bounce_report *report,
    boundaries are broken, or a DSN forwarded inline. Returns the block
    from its first field up to the copy of the returned message, or NULL
    if the text holds no recipient field. */
-static const char *bounce_dsn_find_in_text(const char *const *lines)
+static const char *bounce_dsn_find_in_text(const struct bounce_mail *mail)
 {
+	const char *const *lines = bounce_mail_text_lines(mail);
+	unsigned int end = bounce_mail_text_original_line(mail);
 	string_t *block = NULL;
 	bool have_recipient = FALSE;
 
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	for (unsigned int n = 0; n < end; n++) {
+		const char *line = lines[n];
 		int idx = -1;
 
-		if (bounce_text_line_starts_original(line))
-			break;
 		for (unsigned int i = 0; bounce_dsn_text_fields[i] != NULL; i++) {
 			const char *field = bounce_dsn_text_fields[i];
 
@@ -385,8 +385,7 @@ static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
 				str_len(mail->delivery_status));
 	}
 	if (array_count(&report->recipients) == first &&
-	    (block = bounce_dsn_find_in_text(
-			bounce_mail_text_lines(mail))) != NULL)
+	    (block = bounce_dsn_find_in_text(mail)) != NULL)
 		bounce_dsn_read(report, block, strlen(block));
 	if (array_count(&report->recipients) == first)
 		return FALSE;

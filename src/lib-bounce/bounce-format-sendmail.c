@@ -149,6 +149,7 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	const char *const *lines;
 	enum { NONE, LIST, TRANSCRIPT } section = NONE;
 	enum bounce_action action = BOUNCE_ACTION_FAILED;
+	unsigned int end;
 
 	if (bounce_text_find_any(str_c(mail->text),
 				 bounce_sendmail_list_markers) < 0)
@@ -157,14 +158,14 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.first = array_count(&report->recipients);
+	/* read up to the copy of the returned message */
 	lines = bounce_mail_text_lines(mail);
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	end = bounce_mail_text_original_line(mail);
+	if (bounce_mail_text_delay_line(mail) < end)
+		action = BOUNCE_ACTION_DELAYED;
+	for (unsigned int i = 0; i < end; i++) {
+		const char *line = lines[i];
 
-		if (bounce_text_line_starts_original(line))
-			break;
-		if (bounce_text_line_announces_delay(line))
-			action = BOUNCE_ACTION_DELAYED;
 		if (bounce_text_find_any(line, bounce_sendmail_list_markers) >= 0) {
 			section = LIST;
 			list_rcpt = NULL;

@@ -308,6 +308,12 @@ unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail)
 		BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE);
 }
 
+unsigned int bounce_mail_text_delay_line(const struct bounce_mail *mail)
+{
+	return bounce_mail_text_first_line(mail, bounce_delay_phrases,
+					   SIZE_MAX);
+}
+
 static const struct bounce_phrase_set *
 bounce_text_needle_set(const char *const *needles)
 {

@@ -51,6 +51,9 @@ bool bounce_text_line_starts_original(const char *line);
    starts the copy of the returned message, or the number of lines:
    found once per message. */
 unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail);
+/* The index of the first line that announces a delay
+   (bounce_text_line_announces_delay()), or the number of lines. */
+unsigned int bounce_mail_text_delay_line(const struct bounce_mail *mail);
 /* The index of the first line of the mail's text, at most max_line_len
    bytes long (SIZE_MAX: any), that contains one of needles (a static
    table, as for bounce_text_find_any()), or the number of lines. Found
