@@ -26,6 +26,7 @@
    "Postfix SMTP server: errors from ..." whose session transcript names
    the recipient in "In:  RCPT TO:<...>". */
 
+/* lower-case: looked up in the mail's lower-cased text */
 static const char *const bounce_postfix_intro[] = {
 	"this is the mail system at host",
 	"this is the postfix program",
@@ -131,7 +132,7 @@ static bool bounce_format_postfix_extract(const struct bounce_mail *mail,
 		.found_by = "text",
 	};
 
-	if (bounce_text_find_any(str_c(mail->text), bounce_postfix_intro) >= 0 &&
+	if (bounce_mail_text_contains_any(mail, bounce_postfix_intro) &&
 	    bounce_mail_text_read_blocks(mail, &blocks, report) > 0) {
 		/* found */
 	} else if (!bounce_postfix_report_unavailable(mail, report) &&

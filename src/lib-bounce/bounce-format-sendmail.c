@@ -24,6 +24,7 @@
    Warnings say "had transient non-fatal errors". Local delivery errors
    skip the "... while talking to" part and keep only the last line. */
 
+/* lower-case: looked up in the mail's lower-cased text */
 static const char *const bounce_sendmail_list_markers[] = {
 	"following addresses had permanent fatal errors",
 	"following addresses had transient non-fatal errors",
@@ -151,8 +152,7 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	enum bounce_action action = BOUNCE_ACTION_FAILED;
 	unsigned int end;
 
-	if (bounce_text_find_any(str_c(mail->text),
-				 bounce_sendmail_list_markers) < 0)
+	if (!bounce_mail_text_contains_any(mail, bounce_sendmail_list_markers))
 		return FALSE;
 
 	i_zero(&ctx);

@@ -245,6 +245,18 @@ bool bounce_mail_text_contains(const struct bounce_mail *mail,
 	return strstr(bounce_mail_text_lower(mail), needle) != NULL;
 }
 
+bool bounce_mail_text_contains_any(const struct bounce_mail *mail,
+				   const char *const *needles)
+{
+	/* a few needles over the whole text: strstr() per needle on the
+	   shared lower-cased text beats one automaton pass */
+	for (; *needles != NULL; needles++) {
+		if (bounce_mail_text_contains(mail, *needles))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* the markers are short separator lines, not prose that happens to
    mention the original message */
 #define BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE 120

@@ -40,6 +40,10 @@ const char *bounce_mail_text_lower(const struct bounce_mail *mail);
    case-insensitive search without lower-casing the text again. */
 bool bounce_mail_text_contains(const struct bounce_mail *mail,
 			       const char *needle);
+/* TRUE if mail->text contains one of needles (lower-case, NULL-
+   terminated). */
+bool bounce_mail_text_contains_any(const struct bounce_mail *mail,
+				   const char *const *needles);
 
 /* Return TRUE if line begins the copy of the returned message in a
    text-only bounce ("--- Below this line is a copy of the message.",
