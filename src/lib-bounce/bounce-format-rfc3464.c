@@ -78,6 +78,7 @@ static const char *bounce_dsn_decode_jis(const char *value)
 	if (strstr(value, "\x1b$B") == NULL && strstr(value, "\x1b$@") == NULL)
 		return value;
 	str = t_str_new(strlen(value) * 2);
+	bounce_charset_keep("ISO-2022-JP");
 	if (charset_to_utf8_str("ISO-2022-JP", NULL, value, str, &result) < 0 ||
 	    result != CHARSET_RET_OK)
 		return value;

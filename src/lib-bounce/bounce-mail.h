@@ -77,6 +77,13 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 		      pool_t pool, struct bounce_mail **mail_r,
 		      const char **error_r);
 
+/* Keep the iconv module of charset loaded for the process's lifetime
+   (see bounce-parse.c); bounce_mail_parse() calls it for the charsets it
+   meets, other decoders for theirs. */
+void bounce_charset_keep(const char *charset);
+/* Close what bounce_charset_keep() kept open. */
+void bounce_mail_parse_deinit(void);
+
 /* Return the first value of a header (case-insensitive name), or NULL. */
 const char *bounce_mail_header(const struct bounce_mail *mail,
 			       const char *name);
