@@ -273,7 +273,18 @@ const char *bounce_store_stats_by_name(enum bounce_store_stats_by by)
 static const char *bounce_store_error(struct bounce_store *store,
 				      const char *func)
 {
+	int sys_errno = sqlite3_system_errno(store->db);
+
 	store->last_errcode = sqlite3_errcode(store->db) & 0xff;
+	/* SQLite says "disk I/O error" for a full disk (the -shm can't
+	   grow) or a vanished directory alike: the OS error tells which */
+	if (sys_errno != 0 && (store->last_errcode == SQLITE_IOERR ||
+			       store->last_errcode == SQLITE_CANTOPEN ||
+			       store->last_errcode == SQLITE_FULL)) {
+		return t_strdup_printf("%s(%s) failed: %s (%s)", func,
+				       store->path, sqlite3_errmsg(store->db),
+				       strerror(sys_errno));
+	}
 	return t_strdup_printf("%s(%s) failed: %s", func, store->path,
 			       sqlite3_errmsg(store->db));
 }
