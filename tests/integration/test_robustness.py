@@ -56,6 +56,7 @@ USERS = [
     User("unwritable", 5201, extra={"bounce_db": "~/db/bounces.sqlite"}),
     User("locked", 5202, extra={"bounce_db_busy_timeout": "200ms"}),
     User("corrupt", 5203),
+    User("corrupt2", 5206),
     User("diskfull", 5204, extra={"bounce_db": "~/fs/bounces.sqlite"}),
     User("deleted", 5205),
     User("stress", 5210),
@@ -369,6 +370,32 @@ def test_fault_corrupt(d):
     fault_case(d, user, inject, cure,
                r"file is not a database|database disk image is malformed")
     chk = Check("corrupt aside")
+    chk.eq("moved aside", len(glob.glob(path + ".corrupt-*")), 1)
+    chk.done()
+
+
+def test_fault_corrupt_pages(d):
+    """The header is fine, the pages behind it are garbage: the file
+    opens, and the damage shows only when a table is read."""
+    user = "corrupt2"
+    path = db_path(d, user)
+
+    def inject():
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            # page 1 keeps its 100-byte header; the schema on page 1
+            # and every page after it are overwritten
+            f.seek(100)
+            f.write(os.urandom(size - 100))
+
+    def cure(_):
+        pass
+    fault_case(d, user, inject, cure,
+               r"malformed|file is not a database|corrupt")
+    chk = Check("corrupt pages aside")
     chk.eq("moved aside", len(glob.glob(path + ".corrupt-*")), 1)
     chk.done()
 
@@ -882,6 +909,8 @@ def main():
                 ("fault: db locked longer than the busy timeout",
                  test_fault_locked),
                 ("fault: db corrupt (random bytes)", test_fault_corrupt),
+                ("fault: db pages corrupt, header intact",
+                 test_fault_corrupt_pages),
                 ("fault: disk full (tmpfs)", test_fault_disk_full),
                 ("fault: db deleted while Dovecot runs", test_fault_deleted),
                 ("concurrency: 8 LMTP + 2 IMAP, one user", test_stress),
