@@ -748,8 +748,10 @@ def test_db_files_mode(d):
 def test_doveadm_user_isolation(d):
     chk = Check("doveadm -u A never opens B's database")
     a, b = "seca", "secb"
-    # both have databases (earlier tests delivered to both)
     for u in (a, b):
+        lmtp_ok(d, chk, u, make_dsn("iso-" + u, [
+            ("iso-%s@example.org" % u, "failed", "5.1.1",
+             "550 5.1.1 unknown", "mx.example.org")]), "iso " + u)
         chk.true("%s has a database" % u, os.path.exists(db_path(d, u)))
     trace = os.path.join(d.root, "strace.out")
     for args in (["list"], ["stats", "--by", "reason"], ["suppressed",
@@ -772,6 +774,10 @@ def test_doveadm_user_isolation(d):
         touched = sorted({l.strip()[:200] for l in text.splitlines()
                           if d.home(b) in l})
         chk.eq("%s touches B's home" % args[0], touched, [])
+        # nor any other user's: every home path named is A's
+        homes = set(re.findall(re.escape(os.path.join(d.root, "home")) +
+                               r"/([^/\"]+)", text))
+        chk.eq("%s: homes touched" % args[0], homes, {a})
     chk.done()
 
 
