@@ -298,10 +298,10 @@ static const char *bounce_store_error(struct bounce_store *store,
 			       sqlite3_errmsg(store->db));
 }
 
-/* A delivering process keeps its database open (bounce-store-cache.c)
-   and runs the same few statements for every bounce: compiling them
-   each time was most of the cost of recording one. Prepared statements
-   are kept per connection, keyed by their SQL text, up to a bound. */
+/* Recording a bounce runs the same few statements for every recipient,
+   and rescan does it for every message: compiling them each time was
+   most of the CPU cost of recording. Prepared statements are kept per
+   connection, keyed by their SQL text, up to a bound. */
 static int bounce_store_prepare(struct bounce_store *store, const char *sql,
 				sqlite3_stmt **stmt_r, const char **error_r)
 {
