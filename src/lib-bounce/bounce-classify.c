@@ -712,12 +712,18 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 
 /* --- the decision --- */
 
-static bool bounce_code_is_permanent(const char *status,
+static bool bounce_code_is_permanent(enum bounce_action action,
+				     const char *status,
 				     const char *reply_code)
 {
 	if (status != NULL)
 		return status[0] == '5';
-	return reply_code != NULL && reply_code[0] == '5';
+	if (reply_code != NULL)
+		return reply_code[0] == '5';
+	/* no code at all (a text bounce that only quotes a reason): a
+	   failure that isn't a delay notice is permanent, which is what
+	   RFC 3464's "failed" means */
+	return action == BOUNCE_ACTION_FAILED;
 }
 
 enum bounce_category
@@ -744,7 +750,8 @@ bounce_policy_category(const struct bounce_analyze_settings *set,
 	return bounce_reason_default_category(reason);
 }
 
-bool bounce_reason_is_hard(enum bounce_reason reason, const char *status,
+bool bounce_reason_is_hard(enum bounce_reason reason,
+			   enum bounce_action action, const char *status,
 			   const char *reply_code)
 {
 	switch (reason) {
@@ -753,7 +760,7 @@ bool bounce_reason_is_hard(enum bounce_reason reason, const char *status,
 	case BOUNCE_REASON_HASMOVED:
 		return TRUE;
 	case BOUNCE_REASON_NOTACCEPT:
-		return bounce_code_is_permanent(status, reply_code);
+		return bounce_code_is_permanent(action, status, reply_code);
 	default:
 		return FALSE;
 	}
@@ -782,8 +789,8 @@ void bounce_classify_recipient(const struct bounce_report *report,
 
 	rcpt->category = bounce_policy_category(set, rcpt->reason,
 		rcpt->action, rcpt->status, rcpt->reply_code);
-	rcpt->hard = bounce_reason_is_hard(rcpt->reason, rcpt->status,
-					   rcpt->reply_code);
+	rcpt->hard = bounce_reason_is_hard(rcpt->reason, rcpt->action,
+					   rcpt->status, rcpt->reply_code);
 }
 
 void bounce_classify(struct bounce_report *report,

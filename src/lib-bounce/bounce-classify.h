@@ -28,8 +28,9 @@ bounce_policy_category(const struct bounce_analyze_settings *set,
 		       const char *status, const char *reply_code);
 
 /* Sisimai's "hard bounce" fact: userunknown, hostunknown, hasmoved, or
-   notaccept with a 5xx code. */
-bool bounce_reason_is_hard(enum bounce_reason reason, const char *status,
+   notaccept with a 5xx code (with no code at all: a failed action). */
+bool bounce_reason_is_hard(enum bounce_reason reason,
+			   enum bounce_action action, const char *status,
 			   const char *reply_code);
 
 #endif

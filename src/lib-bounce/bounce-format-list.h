@@ -15,11 +15,13 @@
 	X(bounce_format_domino) \
 	X(bounce_format_ezweb) \
 	X(bounce_format_exchange) \
+	X(bounce_format_fml) \
 	X(bounce_format_gmail) \
 	X(bounce_format_gmx) \
 	X(bounce_format_interscanmss) \
 	X(bounce_format_mailfoundry) \
 	X(bounce_format_mailru) \
+	X(bounce_format_messagelabs) \
 	X(bounce_format_mfilter) \
 	X(bounce_format_notes) \
 	X(bounce_format_verizon) \

@@ -40,6 +40,7 @@ const struct bounce_rhost_host bounce_rhost_hosts[] = {
 	{ "mimecast", "mimecast.com" },
 	{ "kddi", "ezweb.ne.jp" },
 	{ "kddi", "au.com" },
+	{ "kddi", "auone-net.jp" },		/* au's MX hosts (mx.*.auone-net.jp) */
 	{ "docomo", "docomo.ne.jp" },
 	{ "qq", "qq.com" },
 	{ "iua", "email.ua" },
@@ -83,6 +84,15 @@ const struct bounce_rhost_rule bounce_rhost_rules[] = {
 	RH("microsoft", "5.2.121", NULL, NULL, SPEEDING),	/* recipient's hourly limit */
 	RH("microsoft", "5.2.122", NULL, NULL, SPEEDING),
 	RH("microsoft", "5.4.14", NULL, NULL, NETWORKERROR),	/* hop count exceeded */
+	/* Outlook.com's own refusal codes for the sending IP: SC-001..004
+	   (policy, spam, open proxy, too many unwanted messages) and
+	   DY-001/002 (dynamic or residential IP) */
+	RH("microsoft", NULL, NULL, "sc-001", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-002", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-003", BLOCKED),
+	RH("microsoft", NULL, NULL, "sc-004", BLOCKED),
+	RH("microsoft", NULL, NULL, "dy-001", BLOCKED),
+	RH("microsoft", NULL, NULL, "dy-002", BLOCKED),
 
 	/* === Yahoo and AOL === */
 	RH("yahoo", NULL, NULL, "user complaints", REJECTED),	/* [TSS04] deferral */
@@ -171,7 +181,15 @@ const struct bounce_rhost_rule bounce_rhost_rules[] = {
 	RH("mimecast", NULL, NULL, "envelope blocked", REJECTED),
 	RH("mimecast", NULL, NULL, "content examination policy", POLICYVIOLATION),
 
-	/* === KDDI (au): a bare "550 : User unknown" is the filter === */
+	/* === KDDI (au) ===
+	   au's receiving filter (the user's "designated reception"
+	   settings) refuses with the address left out, "550 : User
+	   unknown"; its directory names the address it doesn't know,
+	   "550 <user@ezweb.ne.jp>: User unknown", or refuses it with a bare
+	   "Recipient address rejected." */
+	RH("kddi", NULL, NULL, "550 : user unknown", FILTERED),
+	RH("kddi", NULL, NULL, ">: user unknown", USERUNKNOWN),
+	RH("kddi", NULL, NULL, ">: recipient address rejected.", USERUNKNOWN),
 	RH("kddi", "5.2.0", NULL, NULL, FILTERED),
 
 	/* === NTT docomo === */

@@ -3,8 +3,11 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "hash.h"
 #include "json-parser.h"
 #include "message-date.h"
+#include "sleep.h"
+#include "time-util.h"
 #include "bounce-store.h"
 
 #include <fcntl.h>
@@ -14,9 +17,15 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#define BOUNCE_STORE_MAX_CACHED_STMTS 32
+
 struct bounce_store {
 	sqlite3 *db;
 	char *path;
+	HASH_TABLE(char *, sqlite3_stmt *) stmts;
+	unsigned int busy_timeout_msecs;
+	/* when the current wait for a lock began */
+	struct timeval busy_start;
 	struct bounce_store_policy policy;
 	/* the primary result code of the last failed call */
 	int last_errcode;
@@ -210,25 +219,46 @@ const struct bounce_store_column bounce_store_stats_columns[] = {
 const unsigned int bounce_store_stats_columns_count =
 	N_ELEMENTS(bounce_store_stats_columns);
 
-/* what "stats --by" groups by: name, SQL expression, ORDER BY */
+/* The filter of list and stats: ?1 since, ?2 until, ?3 category,
+   ?4 reason, ?5 recipient, ?6 domain, ?7 id. Every filter is always
+   present and disabled by a NULL parameter, so there's one statement
+   and no SQL built from input. */
+#define BOUNCE_SQL_FILTER \
+	" (?1 IS NULL OR bounced_at >= ?1) AND" \
+	" (?2 IS NULL OR bounced_at < ?2) AND" \
+	" (?3 IS NULL OR category = ?3) AND" \
+	" (?4 IS NULL OR reason = ?4) AND" \
+	" (?5 IS NULL OR recipient = ?5) AND" \
+	" (?6 IS NULL OR domain = ?6) AND" \
+	" (?7 IS NULL OR id = ?7)"
+
+/* One "stats" query per grouping, whole at compile time: values only
+   ever reach SQLite as bound parameters (?1-?8). */
+#define BOUNCE_SQL_STATS(group, order) \
+	"SELECT " group ", COUNT(*), COUNT(DISTINCT NULLIF(recipient, '')), " \
+	BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER \
+	" GROUP BY 1 ORDER BY " order " LIMIT ?8"
+
+/* what "stats --by" groups by: name, query */
 static const struct {
 	const char *name;
 	const char *sql;
-	const char *order;
 } bounce_store_stats_groups[] = {
 	[BOUNCE_STORE_STATS_BY_CATEGORY] =
-		{ "category", "category", "2 DESC, 1" },
+		{ "category", BOUNCE_SQL_STATS("category", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_REASON] =
-		{ "reason", "reason", "2 DESC, 1" },
+		{ "reason", BOUNCE_SQL_STATS("reason", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DOMAIN] =
-		{ "domain", "domain", "2 DESC, 1" },
+		{ "domain", BOUNCE_SQL_STATS("domain", "2 DESC, 1") },
 	/* "dns; mx.example.net" and "mx.example.net" are the same MTA */
 	[BOUNCE_STORE_STATS_BY_REMOTE_MTA] =
-		{ "remote-mta", "lower(trim(CASE WHEN lower(remote_mta) LIKE"
-		  " 'dns;%' THEN substr(remote_mta, 5) ELSE remote_mta END))",
-		  "2 DESC, 1" },
+		{ "remote-mta", BOUNCE_SQL_STATS(
+			"lower(trim(CASE WHEN lower(remote_mta) LIKE 'dns;%'"
+			" THEN substr(remote_mta, 5) ELSE remote_mta END))",
+			"2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DAY] =
-		{ "day", "strftime('%Y-%m-%d', bounced_at, 'unixepoch')", "1" },
+		{ "day", BOUNCE_SQL_STATS(
+			"strftime('%Y-%m-%d', bounced_at, 'unixepoch')", "1") },
 };
 
 bool bounce_store_stats_by_parse(const char *name,
@@ -252,20 +282,75 @@ const char *bounce_store_stats_by_name(enum bounce_store_stats_by by)
 static const char *bounce_store_error(struct bounce_store *store,
 				      const char *func)
 {
+	int sys_errno = sqlite3_system_errno(store->db);
+
 	store->last_errcode = sqlite3_errcode(store->db) & 0xff;
+	/* SQLite says "disk I/O error" for a full disk (the -shm can't
+	   grow) or a vanished directory alike: the OS error tells which */
+	if (sys_errno != 0 && (store->last_errcode == SQLITE_IOERR ||
+			       store->last_errcode == SQLITE_CANTOPEN ||
+			       store->last_errcode == SQLITE_FULL)) {
+		return t_strdup_printf("%s(%s) failed: %s (%s)", func,
+				       store->path, sqlite3_errmsg(store->db),
+				       strerror(sys_errno));
+	}
 	return t_strdup_printf("%s(%s) failed: %s", func, store->path,
 			       sqlite3_errmsg(store->db));
 }
 
+/* Recording a bounce runs the same few statements for every recipient,
+   and rescan does it for every message: compiling them each time was
+   most of the CPU cost of recording. Prepared statements are kept per
+   connection, keyed by their SQL text, up to a bound. */
 static int bounce_store_prepare(struct bounce_store *store, const char *sql,
 				sqlite3_stmt **stmt_r, const char **error_r)
 {
+	char *key;
+
+	*stmt_r = hash_table_lookup(store->stmts, sql);
+	if (*stmt_r != NULL) {
+		(void)sqlite3_reset(*stmt_r);
+		(void)sqlite3_clear_bindings(*stmt_r);
+		return 0;
+	}
 	if (sqlite3_prepare_v2(store->db, sql, -1, stmt_r, NULL) != SQLITE_OK) {
 		*error_r = bounce_store_error(store, "sqlite3_prepare");
 		*stmt_r = NULL;
 		return -1;
 	}
+	if (hash_table_count(store->stmts) < BOUNCE_STORE_MAX_CACHED_STMTS) {
+		key = i_strdup(sql);
+		hash_table_insert(store->stmts, key, *stmt_r);
+	}
 	return 0;
+}
+
+/* Done with a statement from bounce_store_prepare(): a cached one is
+   reset, which also releases the locks it held; others are finalized. */
+static void bounce_store_stmt_release(struct bounce_store *store,
+				      sqlite3_stmt *stmt)
+{
+	if (hash_table_lookup(store->stmts, sqlite3_sql(stmt)) == stmt)
+		(void)sqlite3_reset(stmt);
+	else
+		sqlite3_finalize(stmt);
+}
+
+static void bounce_store_stmts_free(struct bounce_store *store)
+{
+	struct hash_iterate_context *iter;
+	sqlite3_stmt *stmt;
+	char *key;
+
+	if (!hash_table_is_created(store->stmts))
+		return;
+	iter = hash_table_iterate_init(store->stmts);
+	while (hash_table_iterate(iter, store->stmts, &key, &stmt)) {
+		sqlite3_finalize(stmt);
+		i_free(key);
+	}
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&store->stmts);
 }
 
 /* Step a statement that returns no rows and finalize it. */
@@ -279,7 +364,7 @@ static int bounce_store_step_done(struct bounce_store *store,
 	*_stmt = NULL;
 	if (ret != SQLITE_DONE && ret != SQLITE_ROW)
 		*error_r = bounce_store_error(store, what);
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE || ret == SQLITE_ROW ? 0 : -1;
 }
 
@@ -383,6 +468,26 @@ static int bounce_store_create_file(const char *path, const char **error_r)
 	return 0;
 }
 
+/* SQLite's own busy timeout sleeps 1, 2, 5, 10 ... 100 ms between tries.
+   Deliveries hold the write lock for well under a millisecond, so with a
+   few concurrent LMTP writers those sleeps were most of a delivery's
+   latency: poll in short steps instead, up to the same timeout. */
+static int bounce_store_busy(void *context, int count)
+{
+	struct bounce_store *store = context;
+	struct timeval now;
+	long long elapsed_usecs;
+
+	if (count == 0)
+		i_gettimeofday(&store->busy_start);
+	i_gettimeofday(&now);
+	elapsed_usecs = timeval_diff_usecs(&now, &store->busy_start);
+	if (elapsed_usecs >= (long long)store->busy_timeout_msecs * 1000)
+		return 0;
+	i_sleep_usecs(count < 5 ? 50U << count : 2000U);
+	return 1;
+}
+
 static int bounce_store_open_flags(const char *path,
 				   unsigned int busy_timeout_msecs,
 				   int flags, struct bounce_store **store_r,
@@ -392,6 +497,7 @@ static int bounce_store_open_flags(const char *path,
 
 	store = i_new(struct bounce_store, 1);
 	store->path = i_strdup(path);
+	hash_table_create(&store->stmts, default_pool, 0, str_hash, strcmp);
 	store->policy.soft_limit = BOUNCE_STORE_DEFAULT_SOFT_LIMIT;
 	store->policy.soft_window_secs = BOUNCE_STORE_DEFAULT_SOFT_WINDOW_SECS;
 	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
@@ -401,7 +507,8 @@ static int bounce_store_open_flags(const char *path,
 		bounce_store_close(&store);
 		return -1;
 	}
-	sqlite3_busy_timeout(store->db, busy_timeout_msecs);
+	store->busy_timeout_msecs = busy_timeout_msecs;
+	sqlite3_busy_handler(store->db, bounce_store_busy, store);
 	sqlite3_extended_result_codes(store->db, 1);
 	*store_r = store;
 	return 0;
@@ -477,7 +584,7 @@ static int bounce_store_quick_check(struct bounce_store *store,
 		ret = bounce_store_errcode_is_corrupt(store->last_errcode) ?
 			0 : -1;
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret;
 }
 
@@ -579,6 +686,7 @@ void bounce_store_close(struct bounce_store **_store)
 	if (store == NULL)
 		return;
 	*_store = NULL;
+	bounce_store_stmts_free(store);
 	if (store->db != NULL)
 		(void)sqlite3_close_v2(store->db);
 	i_free(store->path);
@@ -836,7 +944,7 @@ static int bounce_address_load(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT addresses");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -869,7 +977,7 @@ static int bounce_address_load_history(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT bounces");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW || ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -893,7 +1001,7 @@ static int bounce_address_load_counts(struct bounce_store *store,
 	} else {
 		*error_r = bounce_store_error(store, "SELECT counts");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 0 : -1;
 }
 
@@ -937,7 +1045,7 @@ static int bounce_address_find_instant(struct bounce_store *store,
 	} else if (ret != SQLITE_DONE) {
 		*error_r = bounce_store_error(store, "SELECT bounces");
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -985,7 +1093,7 @@ static int bounce_address_find_soft(struct bounce_store *store,
 	}
 	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT bounces");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1164,7 +1272,7 @@ static int bounce_store_collect(struct bounce_store *store,
 	}
 	if (ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1284,7 +1392,7 @@ static int bounce_store_insert_all(struct bounce_store *store,
 			bounce_addresses_add(affected, rcpt->address);
 		}
 	}
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return rows;
 }
 
@@ -1365,22 +1473,11 @@ int bounce_store_has_message(struct bounce_store *store,
 	ret = sqlite3_step(stmt);
 	if (ret != SQLITE_ROW && ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_ROW ? 1 : ret == SQLITE_DONE ? 0 : -1;
 }
 
 /* --- listing --- */
-
-/* every filter is always present and disabled by a NULL parameter, so
-   there's one statement and no SQL built from input */
-#define BOUNCE_SQL_FILTER \
-	" (?1 IS NULL OR bounced_at >= ?1) AND" \
-	" (?2 IS NULL OR bounced_at < ?2) AND" \
-	" (?3 IS NULL OR category = ?3) AND" \
-	" (?4 IS NULL OR reason = ?4) AND" \
-	" (?5 IS NULL OR recipient = ?5) AND" \
-	" (?6 IS NULL OR domain = ?6) AND" \
-	" (?7 IS NULL OR id = ?7)"
 
 static void bounce_store_bind_filter(sqlite3_stmt *stmt,
 				     const struct bounce_store_filter *filter)
@@ -1437,8 +1534,37 @@ static int bounce_store_each_row(struct bounce_store *store,
 	}
 	if (ret != SQLITE_DONE)
 		*error_r = bounce_store_error(store, "SELECT");
-	sqlite3_finalize(stmt);
+	bounce_store_stmt_release(store, stmt);
 	return ret == SQLITE_DONE ? 0 : -1;
+}
+
+/* The WHERE clause of "list" with only the filters that are set: a
+   "(?5 IS NULL OR recipient = ?5)" form keeps SQLite from using the
+   recipient and domain indexes, and a list for one address among a
+   million rows became a full scan. The clauses are fixed text; values
+   are still only ever bound (bounce_store_bind_filter()). */
+static const char *
+bounce_store_list_where(const struct bounce_store_filter *filter)
+{
+	string_t *where = t_str_new(128);
+
+	str_append(where, " FROM bounces WHERE");
+	if (filter->since != 0)
+		str_append(where, " bounced_at >= ?1 AND");
+	if (filter->until != 0)
+		str_append(where, " bounced_at < ?2 AND");
+	if (filter->category != NULL)
+		str_append(where, " category = ?3 AND");
+	if (filter->reason != NULL)
+		str_append(where, " reason = ?4 AND");
+	if (filter->recipient != NULL)
+		str_append(where, " recipient = ?5 AND");
+	if (filter->domain != NULL)
+		str_append(where, " domain = ?6 AND");
+	if (filter->id != 0)
+		str_append(where, " id = ?7 AND");
+	str_append(where, " 1 ORDER BY id LIMIT ?8");
+	return str_c(where);
 }
 
 int bounce_store_list(struct bounce_store *store,
@@ -1451,8 +1577,7 @@ int bounce_store_list(struct bounce_store *store,
 	if (bounce_store_prepare(store, bounce_store_select_sql(
 			bounce_store_bounce_columns,
 			bounce_store_bounce_columns_count,
-			" FROM bounces WHERE" BOUNCE_SQL_FILTER
-			" ORDER BY id LIMIT ?8"), &stmt, error_r) < 0)
+			bounce_store_list_where(filter)), &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);
 	return bounce_store_each_row(store, stmt,
@@ -1506,16 +1631,10 @@ int bounce_store_stats(struct bounce_store *store,
 		       const char **error_r)
 {
 	sqlite3_stmt *stmt;
-	const char *sql;
 
 	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
-	sql = t_strdup_printf("SELECT %s, COUNT(*),"
-		" COUNT(DISTINCT NULLIF(recipient, '')), "
-		BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER
-		" GROUP BY 1 ORDER BY %s LIMIT ?8",
-		bounce_store_stats_groups[by].sql,
-		bounce_store_stats_groups[by].order);
-	if (bounce_store_prepare(store, sql, &stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_stats_groups[by].sql,
+				 &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);
 	return bounce_store_each_row(store, stmt,

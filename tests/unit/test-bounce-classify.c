@@ -229,6 +229,23 @@ static const struct classify_case classify_cases[] = {
 	{ .diagnostic = "550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]",
 	  .status = "5.1.1", .reply_code = "550", .remote_mta = "smtp-in.orange.fr",
 	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:orange:_416" },
+	/* Outlook.com names the sending IP's block with its own code */
+	{ .address = "jane@hotmail.com",
+	  .diagnostic = "550 SC-004 (COL0-MC1-F1) Unfortunately, messages from 192.0.2.7 weren't sent.",
+	  .reply_code = "550", .smtp_command = "MAIL",
+	  .reason = REASON(BLOCKED), .rule_prefix = "rhost:microsoft:sc-004" },
+	/* au (KDDI): the filter leaves the address out, the directory
+	   names it */
+	{ .diagnostic = "550 : User unknown", .status = "5.0.0", .reply_code = "550",
+	  .remote_mta = "lsean.ezweb.ne.jp",
+	  .reason = REASON(FILTERED), .rule_prefix = "rhost:kddi:550 : user unknown" },
+	{ .diagnostic = "550 <jane@ezweb.ne.jp>: User unknown", .status = "5.0.0",
+	  .reply_code = "550", .remote_mta = "lsean.ezweb.ne.jp",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:kddi:>: user unknown" },
+	{ .diagnostic = "550 <jane@ezweb.ne.jp>: Recipient address rejected.",
+	  .status = "5.0.0", .reply_code = "550", .smtp_command = "RCPT",
+	  .remote_mta = "mx.example.auone-net.jp",
+	  .reason = REASON(USERUNKNOWN), .rule_prefix = "rhost:kddi:>: recipient address rejected." },
 	/* no remote MTA: the recipient's domain names the provider */
 	{ .address = "jane@yahoo.com", .diagnostic = "554 5.7.9 Message not accepted for policy reasons. See https://postmaster.example/",
 	  .status = "5.7.9", .reply_code = "554",
@@ -405,17 +422,20 @@ static void test_policy_category(void **state ATTR_UNUSED)
 
 static void test_hard_fact(void **state ATTR_UNUSED)
 {
-	assert_true(bounce_reason_is_hard(BOUNCE_REASON_USERUNKNOWN, "5.1.1", NULL));
-	assert_true(bounce_reason_is_hard(BOUNCE_REASON_HOSTUNKNOWN, NULL, NULL));
-	assert_true(bounce_reason_is_hard(BOUNCE_REASON_HASMOVED, "5.1.6", NULL));
-	assert_true(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, "5.1.10", NULL));
-	assert_true(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, NULL, "556"));
-	assert_false(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, "4.0.0", "556"));
-	assert_false(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, NULL, NULL));
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_USERUNKNOWN, FAILED, "5.1.1", NULL));
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_HOSTUNKNOWN, FAILED, NULL, NULL));
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_HASMOVED, FAILED, "5.1.6", NULL));
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, FAILED, "5.1.10", NULL));
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, FAILED, NULL, "556"));
+	assert_false(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, FAILED, "4.0.0", "556"));
+	/* no code: a failure is permanent, a delay notice is not */
+	assert_true(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT, FAILED, NULL, NULL));
+	assert_false(bounce_reason_is_hard(BOUNCE_REASON_NOTACCEPT,
+		BOUNCE_ACTION_DELAYED, NULL, NULL));
 	/* the suppression list is a hard category but not a hard fact */
-	assert_false(bounce_reason_is_hard(BOUNCE_REASON_SUPPRESSED, "5.0.0", NULL));
-	assert_false(bounce_reason_is_hard(BOUNCE_REASON_MAILBOXFULL, "5.2.2", NULL));
-	assert_false(bounce_reason_is_hard(BOUNCE_REASON_BLOCKED, "5.7.1", NULL));
+	assert_false(bounce_reason_is_hard(BOUNCE_REASON_SUPPRESSED, FAILED, "5.0.0", NULL));
+	assert_false(bounce_reason_is_hard(BOUNCE_REASON_MAILBOXFULL, FAILED, "5.2.2", NULL));
+	assert_false(bounce_reason_is_hard(BOUNCE_REASON_BLOCKED, FAILED, "5.7.1", NULL));
 }
 
 static int test_deinit(void **state ATTR_UNUSED)

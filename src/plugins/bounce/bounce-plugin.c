@@ -13,6 +13,7 @@
 #include "notify-plugin.h"
 #include "bounce-analyze.h"
 #include "bounce-keyword.h"
+#include "bounce-classify.h"
 #include "bounce-store.h"
 #include "bounce-plugin.h"
 
@@ -192,7 +193,6 @@ static void bounce_save_or_copy(struct bounce_transaction *btxn,
 {
 	int ret;
 
-	(void)bounce_mailbox_guid(btxn);
 	T_BEGIN {
 		ret = bounce_analyze_mail(btxn, mail, how);
 	} T_END;
@@ -411,6 +411,9 @@ bounce_mail_transaction_commit(void *txn,
 	}
 	T_BEGIN {
 		bounce_assign_uids(btxn, changes);
+		/* after commit the save has refreshed what the mailbox GUID
+		   is read from; before, it cost a read of its own */
+		(void)bounce_mailbox_guid(btxn);
 		bounce_resolve_message_guids(btxn);
 		ret = bounce_record_all(btxn, &missing, &error);
 		if (ret < 0) {
@@ -463,4 +466,5 @@ void bounce_plugin_deinit(void)
 {
 	mail_storage_hooks_remove(&bounce_mail_storage_hooks);
 	notify_unregister(bounce_notify_ctx);
+	bounce_classify_deinit();
 }
