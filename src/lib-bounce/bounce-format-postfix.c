@@ -26,6 +26,7 @@
    "Postfix SMTP server: errors from ..." whose session transcript names
    the recipient in "In:  RCPT TO:<...>". */
 
+/* lower-case: looked up in the mail's lower-cased text */
 static const char *const bounce_postfix_intro[] = {
 	"this is the mail system at host",
 	"this is the postfix program",
@@ -40,8 +41,8 @@ static bool bounce_postfix_report_unavailable(const struct bounce_mail *mail,
 	const char *to, *address;
 	struct bounce_recipient *rcpt;
 
-	if (bounce_strcasestr(str_c(mail->text),
-		       "--- delivery report unavailable ---") == NULL)
+	if (!bounce_mail_text_contains(mail,
+				       "--- delivery report unavailable ---"))
 		return FALSE;
 	to = bounce_mail_orig_header(mail, "To");
 	address = bounce_address_normalize(report->pool, to);
@@ -83,7 +84,7 @@ static bool bounce_postfix_smtpd_transcript(const struct bounce_mail *mail,
 	if (subject == NULL ||
 	    bounce_strcasestr(subject, "Postfix SMTP server: errors from") == NULL)
 		return FALSE;
-	lines = bounce_text_lines(str_c(mail->text));
+	lines = bounce_mail_text_lines(mail);
 	for (; *lines != NULL; lines++) {
 		command = bounce_postfix_smtpd_command(*lines);
 		if (command != NULL) {
@@ -131,8 +132,8 @@ static bool bounce_format_postfix_extract(const struct bounce_mail *mail,
 		.found_by = "text",
 	};
 
-	if (bounce_text_find_any(str_c(mail->text), bounce_postfix_intro) >= 0 &&
-	    bounce_text_read_blocks(str_c(mail->text), &blocks, report) > 0) {
+	if (bounce_mail_text_contains_any(mail, bounce_postfix_intro) &&
+	    bounce_mail_text_read_blocks(mail, &blocks, report) > 0) {
 		/* found */
 	} else if (!bounce_postfix_report_unavailable(mail, report) &&
 		   !bounce_postfix_smtpd_transcript(mail, report)) {

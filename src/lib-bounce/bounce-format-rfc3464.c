@@ -78,6 +78,7 @@ static const char *bounce_dsn_decode_jis(const char *value)
 	if (strstr(value, "\x1b$B") == NULL && strstr(value, "\x1b$@") == NULL)
 		return value;
 	str = t_str_new(strlen(value) * 2);
+	bounce_charset_keep("ISO-2022-JP");
 	if (charset_to_utf8_str("ISO-2022-JP", NULL, value, str, &result) < 0 ||
 	    result != CHARSET_RET_OK)
 		return value;
@@ -273,18 +274,17 @@ static void bounce_dsn_read(struct bounce_report *report,
    boundaries are broken, or a DSN forwarded inline. Returns the block
    from its first field up to the copy of the returned message, or NULL
    if the text holds no recipient field. */
-static const char *bounce_dsn_find_in_text(const char *text)
+static const char *bounce_dsn_find_in_text(const struct bounce_mail *mail)
 {
-	const char *const *lines = bounce_text_lines(text);
+	const char *const *lines = bounce_mail_text_lines(mail);
+	unsigned int end = bounce_mail_text_original_line(mail);
 	string_t *block = NULL;
 	bool have_recipient = FALSE;
 
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	for (unsigned int n = 0; n < end; n++) {
+		const char *line = lines[n];
 		int idx = -1;
 
-		if (bounce_text_line_starts_original(line))
-			break;
 		for (unsigned int i = 0; bounce_dsn_text_fields[i] != NULL; i++) {
 			const char *field = bounce_dsn_text_fields[i];
 
@@ -387,7 +387,7 @@ static bool bounce_format_rfc3464_extract(const struct bounce_mail *mail,
 				str_len(mail->delivery_status));
 	}
 	if (array_count(&report->recipients) == first &&
-	    (block = bounce_dsn_find_in_text(str_c(mail->text))) != NULL)
+	    (block = bounce_dsn_find_in_text(mail)) != NULL)
 		bounce_dsn_read(report, block, strlen(block));
 	if (array_count(&report->recipients) == first)
 		return FALSE;

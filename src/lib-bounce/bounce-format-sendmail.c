@@ -24,6 +24,7 @@
    Warnings say "had transient non-fatal errors". Local delivery errors
    skip the "... while talking to" part and keep only the last line. */
 
+/* lower-case: looked up in the mail's lower-cased text */
 static const char *const bounce_sendmail_list_markers[] = {
 	"following addresses had permanent fatal errors",
 	"following addresses had transient non-fatal errors",
@@ -149,22 +150,22 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	const char *const *lines;
 	enum { NONE, LIST, TRANSCRIPT } section = NONE;
 	enum bounce_action action = BOUNCE_ACTION_FAILED;
+	unsigned int end;
 
-	if (bounce_text_find_any(str_c(mail->text),
-				 bounce_sendmail_list_markers) < 0)
+	if (!bounce_mail_text_contains_any(mail, bounce_sendmail_list_markers))
 		return FALSE;
 
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.first = array_count(&report->recipients);
-	lines = bounce_text_lines(str_c(mail->text));
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	/* read up to the copy of the returned message */
+	lines = bounce_mail_text_lines(mail);
+	end = bounce_mail_text_original_line(mail);
+	if (bounce_mail_text_delay_line(mail) < end)
+		action = BOUNCE_ACTION_DELAYED;
+	for (unsigned int i = 0; i < end; i++) {
+		const char *line = lines[i];
 
-		if (bounce_text_line_starts_original(line))
-			break;
-		if (bounce_text_line_announces_delay(line))
-			action = BOUNCE_ACTION_DELAYED;
 		if (bounce_text_find_any(line, bounce_sendmail_list_markers) >= 0) {
 			section = LIST;
 			list_rcpt = NULL;

@@ -110,14 +110,14 @@ static unsigned int bounce_text_line_recipients(struct bounce_text_ctx *ctx,
 
 static void bounce_text_read_phrases(struct bounce_text_ctx *ctx)
 {
-	const char *const *lines = bounce_text_lines(str_c(ctx->mail->text));
+	const char *const *lines = bounce_mail_text_lines(ctx->mail);
+	unsigned int end = bounce_mail_text_original_line(ctx->mail);
 	unsigned int list_lines = 0;
 
-	for (; *lines != NULL; lines++) {
-		const char *line = *lines;
+	/* up to the copy of the returned message */
+	for (unsigned int n = 0; n < end; n++) {
+		const char *line = lines[n];
 
-		if (bounce_text_line_starts_original(line))
-			break;
 		if (bounce_text_find_any(line, bounce_text_failure_phrases) >= 0) {
 			/* a list follows when this line names nobody */
 			list_lines = bounce_text_line_recipients(ctx, line) == 0 ?
@@ -140,10 +140,12 @@ static void bounce_text_read_failed_header(struct bounce_text_ctx *ctx)
 	const char *value = bounce_mail_header(ctx->mail, "X-Failed-Recipients");
 	const char *const *lines, *address;
 	struct bounce_recipient *rcpt;
+	unsigned int end;
 
 	if (value == NULL)
 		return;
-	lines = bounce_text_lines(str_c(ctx->mail->text));
+	lines = bounce_mail_text_lines(ctx->mail);
+	end = bounce_mail_text_original_line(ctx->mail);
 	while ((address = bounce_text_next_address(&value)) != NULL) {
 		if (array_count(&ctx->report->recipients) >=
 		    BOUNCE_TEXT_MAX_RECIPIENTS)
@@ -152,9 +154,7 @@ static void bounce_text_read_failed_header(struct bounce_text_ctx *ctx)
 						   "x-failed-recipients");
 		/* the diagnostic: the first text line naming the address
 		   and the indented lines under it */
-		for (unsigned int i = 0; lines[i] != NULL; i++) {
-			if (bounce_text_line_starts_original(lines[i]))
-				break;
+		for (unsigned int i = 0; i < end; i++) {
 			if (bounce_strcasestr(lines[i], address) == NULL)
 				continue;
 			string_t *raw = t_str_new(256);
@@ -179,13 +179,13 @@ static void bounce_text_single_codes(struct bounce_text_ctx *ctx)
 	struct bounce_recipient *rcpt =
 		array_idx_modifiable(&ctx->report->recipients, ctx->first);
 	const char *const *lines, *status, *reply_code;
+	unsigned int end;
 
 	if (rcpt->status != NULL || rcpt->reply_code != NULL)
 		return;
-	lines = bounce_text_lines(str_c(ctx->mail->text));
-	for (; *lines != NULL; lines++) {
-		if (bounce_text_line_starts_original(*lines))
-			break;
+	lines = bounce_mail_text_lines(ctx->mail);
+	end = bounce_mail_text_original_line(ctx->mail);
+	for (unsigned int n = 0; n < end; n++, lines++) {
 		bounce_text_find_codes(*lines, &status, &reply_code);
 		if (status != NULL || reply_code != NULL) {
 			rcpt->status = p_strdup(ctx->report->pool, status);
@@ -215,7 +215,7 @@ static bool bounce_format_text_extract(const struct bounce_mail *mail,
 	ctx.report = report;
 	ctx.first = array_count(&report->recipients);
 
-	if (bounce_text_read_blocks(str_c(mail->text), &blocks, report) == 0)
+	if (bounce_mail_text_read_blocks(mail, &blocks, report) == 0)
 		bounce_text_read_phrases(&ctx);
 	bounce_text_read_failed_header(&ctx);
 	if (array_count(&report->recipients) == ctx.first)

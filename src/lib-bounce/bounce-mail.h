@@ -6,6 +6,27 @@
 struct istream;
 struct bounce_analyze_settings;
 
+/* What the readers derive from bounce_mail.text, made once per message
+   by whichever reader asks first (bounce_mail_text_lines() and
+   bounce_mail_text_lower() in bounce-text.h) and then shared: a dozen
+   formats look at the same text, and lower-casing or splitting it for
+   each of them cost more than all their matching. */
+struct bounce_mail_text_view {
+	/* the text ASCII lower-cased, byte for byte; NULL until asked */
+	const char *lower;
+	/* the text split at "\n" as t_strsplit() splits it, NULL-terminated;
+	   NULL until asked */
+	const char *const *lines;
+	/* for some needle lists (by address): the index of the first line
+	   that contains one of them (bounce_mail_text_first_line()) */
+	struct bounce_mail_text_mark {
+		const char *const *needles;
+		size_t max_line_len;
+		unsigned int line;
+	} marks[8];
+	unsigned int mark_count;
+};
+
 /* The pieces of a bounce message that the extractors look at, collected
    in one bounded pass of lib-mail's message parser (bounce-parse.c).
    Format modules read only this, never the raw stream. */
@@ -36,6 +57,11 @@ struct bounce_mail {
 	ARRAY_TYPE(bounce_header) orig_headers;
 	bool have_orig_message;
 
+	/* filled lazily by readers of a const mail, hence a pointer; the
+	   text must not change once it is filled (bounce_mail_parse() is
+	   done with it before any reader runs) */
+	struct bounce_mail_text_view *text_view;
+
 	/* number of MIME parts seen */
 	unsigned int part_count;
 	/* TRUE if something was cut at a bound (scan size, part count,
@@ -50,6 +76,13 @@ struct bounce_mail {
 int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 		      pool_t pool, struct bounce_mail **mail_r,
 		      const char **error_r);
+
+/* Keep the iconv module of charset loaded for the process's lifetime
+   (see bounce-parse.c); bounce_mail_parse() calls it for the charsets it
+   meets, other decoders for theirs. */
+void bounce_charset_keep(const char *charset);
+/* Close what bounce_charset_keep() kept open. */
+void bounce_mail_parse_deinit(void);
 
 /* Return the first value of a header (case-insensitive name), or NULL. */
 const char *bounce_mail_header(const struct bounce_mail *mail,

@@ -11,7 +11,10 @@
 #include "message-decoder.h"
 #include "message-header-decode.h"
 #include "mail-html2text.h"
+#include "charset-utf8.h"
 #include "bounce-mail.h"
+
+#include <ctype.h>
 
 /* Bounds on what one message may cost, whatever the input claims. Each
    collected piece is capped separately, so a huge text part can't crowd
@@ -51,6 +54,110 @@ struct bounce_parse_context {
 	struct mail_html2text *html2text;
 	string_t *header_text;
 };
+
+/* glibc unloads an iconv module (dlclose) when the last translation
+   using it is closed, and the next open loads it again: dlopen,
+   relocations, page faults, for every bounce in ISO-2022-JP or
+   ISO-8859-1 (and for every encoded word in such a charset). Keeping
+   one translation open per legacy charset seen keeps its module loaded
+   for the process's lifetime. Bounded: a few charsets make up nearly
+   all bounces. */
+#define BOUNCE_CHARSETS_KEPT_MAX 16
+#define BOUNCE_CHARSET_NAME_MAX 40
+
+static struct bounce_charset_kept {
+	char *name;
+	struct charset_translation *trans;
+} bounce_charsets_kept[BOUNCE_CHARSETS_KEPT_MAX];
+static unsigned int bounce_charsets_kept_count = 0;
+
+void bounce_charset_keep(const char *charset)
+{
+	struct bounce_charset_kept *kept;
+	struct charset_translation *trans;
+
+	if (charset_is_utf8(charset))
+		return;
+	for (unsigned int i = 0; i < bounce_charsets_kept_count; i++) {
+		if (strcasecmp(bounce_charsets_kept[i].name, charset) == 0)
+			return;
+	}
+	if (bounce_charsets_kept_count == BOUNCE_CHARSETS_KEPT_MAX ||
+	    charset_to_utf8_begin(charset, NULL, &trans) < 0)
+		return;
+	kept = &bounce_charsets_kept[bounce_charsets_kept_count++];
+	kept->name = i_strdup(charset);
+	kept->trans = trans;
+}
+
+void bounce_mail_parse_deinit(void)
+{
+	for (unsigned int i = 0; i < bounce_charsets_kept_count; i++) {
+		charset_to_utf8_end(&bounce_charsets_kept[i].trans);
+		i_free(bounce_charsets_kept[i].name);
+	}
+	bounce_charsets_kept_count = 0;
+}
+
+/* the charsets of the encoded words ("=?iso-2022-jp?B?...?=") in a raw
+   header value */
+static void bounce_keep_encoded_word_charsets(const unsigned char *value,
+					      size_t size)
+{
+	const unsigned char *p = value, *end = value + size, *start;
+
+	while ((p = memchr(p, '=', end - p)) != NULL && end - p > 2) {
+		p++;
+		if (*p != '?')
+			continue;
+		start = ++p;
+		while (p < end && p - start <= BOUNCE_CHARSET_NAME_MAX &&
+		       (i_isalnum(*p) || *p == '-' || *p == '_' ||
+			*p == '.' || *p == ':'))
+			p++;
+		if (p < end && (*p == '?' || *p == '*') && p > start) T_BEGIN {
+			bounce_charset_keep(t_strdup_until(start, p));
+		} T_END;
+	}
+}
+
+/* the charset parameter of a raw Content-Type value */
+static void bounce_keep_content_charset(const unsigned char *value,
+					size_t size)
+{
+	struct rfc822_parser_context parser;
+	const char *const *params;
+	string_t *type = t_str_new(64);
+
+	rfc822_parser_init(&parser, value, size, NULL);
+	rfc822_skip_lwsp(&parser);
+	if (rfc822_parse_content_type(&parser, type) >= 0) {
+		rfc2231_parse(&parser, &params);
+		for (; *params != NULL; params += 2) {
+			if (strcasecmp(params[0], "charset") == 0) {
+				bounce_charset_keep(params[1]);
+				break;
+			}
+		}
+	}
+	rfc822_parser_deinit(&parser);
+}
+
+/* Before the decoder opens a translation for a raw header's charsets,
+   make sure their modules stay loaded. */
+static void bounce_keep_header_charsets(const struct message_header_line *hdr)
+{
+	if (hdr->eoh || hdr->continues)
+		return;
+	if (memchr(hdr->full_value, '=', hdr->full_value_len) == NULL)
+		return;
+	bounce_keep_encoded_word_charsets(hdr->full_value,
+					  hdr->full_value_len);
+	if (strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
+		bounce_keep_content_charset(hdr->full_value,
+					    hdr->full_value_len);
+	} T_END;
+}
 
 static bool bounce_part_in_orig(const struct message_part *part)
 {
@@ -320,6 +427,8 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		/* don't spend decoding time on skipped bodies */
 		return;
 	}
+	if (block->hdr != NULL)
+		bounce_keep_header_charsets(block->hdr);
 	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
 		return;
 	if (output.hdr != NULL)
@@ -377,6 +486,7 @@ static struct bounce_mail *bounce_mail_alloc(pool_t pool)
 	mail->text = str_new(pool, 1024);
 	mail->delivery_status = str_new(pool, 256);
 	mail->feedback_report = str_new(pool, 64);
+	mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
 	return mail;
 }
 
@@ -449,9 +559,15 @@ const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
 				const char *name)
 {
 	const struct bounce_header *hdr;
+	/* the formats look up dozens of names per mail among dozens of
+	   headers: compare the first byte before calling strcasecmp().
+	   "| 0x20" folds ASCII letters' case; bytes strcasecmp() finds
+	   equal stay equal under it. */
+	char first = name[0] | 0x20;
 
 	array_foreach(headers, hdr) {
-		if (strcasecmp(hdr->name, name) == 0)
+		if ((hdr->name[0] | 0x20) == first &&
+		    strcasecmp(hdr->name, name) == 0)
 			return hdr->value;
 	}
 	return NULL;
@@ -494,6 +610,7 @@ void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
 			hdr->use_full_value = TRUE;
 			continue;
 		}
+		bounce_keep_header_charsets(hdr);
 		str_truncate(value, 0);
 		message_header_decode_utf8(hdr->full_value, hdr->full_value_len,
 					   value, NULL);

@@ -37,10 +37,28 @@ struct bounce_keyword {
 
 struct bounce_phrase_set {
 	ARRAY_TYPE(bounce_ac_node) nodes;
+	/* array_front_modifiable(&nodes), refreshed when nodes grows */
+	struct bounce_ac_node *node_base;
 	ARRAY(struct bounce_keyword) keywords;
 	/* how many parts each phrase has */
 	unsigned int *phrase_parts;
+	/* phrases with gaps are few: each has a slot (multi_slot[phrase])
+	   in a scan's progress arrays, so that a scan clears only those */
+	unsigned int *multi_slot;
+	unsigned int multi_count;
 	unsigned int phrase_count;
+	/* literal sets: the lowest index of an empty needle (found in any
+	   text), or UINT_MAX */
+	unsigned int first_empty;
+	/* literal sets: the automaton as a full transition table over
+	   byte classes (bytes no needle contains share class 0), so that
+	   a scan costs one lookup per byte; lowest_at[state] is the lowest
+	   needle index ending there (UINT_MAX: none). NULL if the table
+	   would be too big: the scan then follows the trie. */
+	uint16_t *dfa;
+	unsigned int *lowest_at;
+	unsigned int class_count;
+	unsigned char byte_class[256];
 	unsigned int root_next[256];
 };
 
@@ -54,10 +72,19 @@ struct bounce_phrase_scan {
 	size_t *last_end;
 };
 
+/* ASCII only, whatever the locale: needles and the text are bytes */
+static inline unsigned char bounce_ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 static struct bounce_ac_node *
 ac_node(const struct bounce_phrase_set *set, unsigned int idx)
 {
-	return array_idx_modifiable(&set->nodes, idx);
+	/* every byte of a scan comes here: index the nodes directly, not
+	   through array_idx_modifiable()'s out-of-line call */
+	i_assert(idx < array_count(&set->nodes));
+	return set->node_base + idx;
 }
 
 static unsigned int ac_child(const struct bounce_phrase_set *set,
@@ -105,6 +132,7 @@ static void ac_add_keyword(struct bounce_phrase_set *set, const char *word,
 		if (next == 0) {
 			next = array_count(&set->nodes);
 			child = array_append_space(&set->nodes);
+			set->node_base = array_front_modifiable(&set->nodes);
 			child->c = c;
 			child->keyword = NO_KEYWORD;
 			parent = ac_node(set, node);
@@ -133,6 +161,8 @@ static void ac_add_phrase(struct bounce_phrase_set *set, const char *phrase,
 	}
 	ac_add_keyword(set, p, strlen(p), idx, part++);
 	set->phrase_parts[idx] = part;
+	if (part > 1)
+		set->multi_slot[idx] = set->multi_count++;
 }
 
 /* Breadth-first, so a node's failure link is known before its
@@ -167,8 +197,7 @@ static void ac_link(struct bounce_phrase_set *set)
 	}
 }
 
-struct bounce_phrase_set *
-bounce_phrase_set_create(const char *const *phrases, unsigned int count)
+static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 {
 	struct bounce_phrase_set *set;
 	struct bounce_ac_node *root;
@@ -178,16 +207,116 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 	set = i_new(struct bounce_phrase_set, 1);
 	set->phrase_count = count;
 	set->phrase_parts = i_new(unsigned int, I_MAX(count, 1));
-	i_array_init(&set->nodes, 4096);
+	set->multi_slot = i_new(unsigned int, I_MAX(count, 1));
+	i_array_init(&set->nodes, I_MIN(4096, count * 16 + 1));
 	i_array_init(&set->keywords, count + 16);
 	root = array_append_space(&set->nodes);
 	root->keyword = NO_KEYWORD;
+	set->node_base = array_front_modifiable(&set->nodes);
+	set->first_empty = UINT_MAX;
+	return set;
+}
+
+struct bounce_phrase_set *
+bounce_phrase_set_create(const char *const *phrases, unsigned int count)
+{
+	struct bounce_phrase_set *set = bounce_phrase_set_alloc(count);
 
 	for (unsigned int i = 0; i < count; i++)
 		ac_add_phrase(set, phrases[i], i);
 	T_BEGIN {
 		ac_link(set);
 	} T_END;
+	return set;
+}
+
+/* the lowest phrase index among the keywords that end at node */
+static unsigned int
+bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
+			unsigned int lowest)
+{
+	const struct bounce_keyword *kw;
+
+	for (; node != 0; node = ac_node(set, node)->output) {
+		for (unsigned int k = ac_node(set, node)->keyword;
+		     k != NO_KEYWORD; k = kw->next_same) {
+			kw = array_idx(&set->keywords, k);
+			lowest = I_MIN(lowest, kw->phrase);
+		}
+	}
+	return lowest;
+}
+
+/* Literal needle lists are short (a few dozen needles, a few hundred
+   trie nodes, a few dozen distinct bytes), so their full transition
+   table stays small; this bounds it for a list that is not. */
+#define BOUNCE_DFA_MAX_CELLS (64 * 1024)
+
+static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned char class_byte[256];
+	unsigned int classes = 1;
+
+	/* a class per byte that some needle contains (they are lower-case);
+	   the upper-case letter shares its lower-case letter's class */
+	for (unsigned int n = 1; n < node_count; n++) {
+		unsigned char c = ac_node(set, n)->c;
+
+		if (set->byte_class[c] != 0)
+			continue;
+		if (classes == 256)
+			return;
+		class_byte[classes] = c;
+		set->byte_class[c] = classes;
+		if (c >= 'a' && c <= 'z')
+			set->byte_class[c - ('a' - 'A')] = classes;
+		classes++;
+	}
+	if (node_count > UINT16_MAX ||
+	    node_count * classes > BOUNCE_DFA_MAX_CELLS) {
+		i_zero(&set->byte_class);
+		return;
+	}
+	set->class_count = classes;
+	set->dfa = i_new(uint16_t, node_count * classes);
+	set->lowest_at = i_new(unsigned int, node_count);
+	for (unsigned int n = 0; n < node_count; n++) {
+		/* class 0: a byte no needle contains leads back to the
+		   root from anywhere (the table is zeroed) */
+		for (unsigned int k = 1; k < classes; k++) {
+			set->dfa[n * classes + k] =
+				ac_goto(set, n, class_byte[k]);
+		}
+		set->lowest_at[n] = bounce_phrase_lowest_at(set, n, UINT_MAX);
+	}
+}
+
+struct bounce_phrase_set *
+bounce_phrase_set_create_literal(const char *const *needles,
+				 unsigned int count)
+{
+	struct bounce_phrase_set *set = bounce_phrase_set_alloc(count);
+
+	T_BEGIN {
+		for (unsigned int i = 0; i < count; i++) {
+			size_t len = strlen(needles[i]);
+			/* the text is lower-cased as it is scanned, so the
+			   needles enter the trie lower-cased */
+			char *lower = t_malloc_no0(len + 1);
+
+			for (size_t j = 0; j < len; j++)
+				lower[j] = bounce_ascii_lower(needles[i][j]);
+			lower[len] = '\0';
+			set->phrase_parts[i] = 1;
+			if (len > 0)
+				ac_add_keyword(set, lower, len, i, 0);
+			else if (set->first_empty == UINT_MAX)
+				set->first_empty = i;
+		}
+		ac_link(set);
+	} T_END;
+	bounce_phrase_set_build_dfa(set);
 	return set;
 }
 
@@ -201,6 +330,9 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	array_free(&set->nodes);
 	array_free(&set->keywords);
 	i_free(set->phrase_parts);
+	i_free(set->multi_slot);
+	i_free(set->dfa);
+	i_free(set->lowest_at);
 	i_free(set);
 }
 
@@ -219,14 +351,15 @@ static void bounce_phrase_keyword_hit(struct bounce_phrase_scan *scan,
 				      size_t end)
 {
 	unsigned int parts = scan->set->phrase_parts[kw->phrase];
-	unsigned int *progress = &scan->progress[kw->phrase];
-	size_t *last_end = &scan->last_end[kw->phrase];
-	size_t start = end - kw->len;
+	unsigned int *progress;
+	size_t *last_end, start = end - kw->len;
 
 	if (parts == 1) {
 		bounce_phrase_found(scan, kw->phrase);
 		return;
 	}
+	progress = &scan->progress[scan->set->multi_slot[kw->phrase]];
+	last_end = &scan->last_end[scan->set->multi_slot[kw->phrase]];
 	if (kw->part == 0) {
 		/* the latest first part leaves the shortest gap */
 		if (*progress <= 1) {
@@ -276,8 +409,8 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 	i_zero(&scan);
 	scan.set = set;
 	scan.matched = matched;
-	scan.progress = t_new(unsigned int, set->phrase_count);
-	scan.last_end = t_new(size_t, set->phrase_count);
+	scan.progress = t_new(unsigned int, I_MAX(set->multi_count, 1));
+	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
 
 	folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
 	for (i = 0; folded[i] != '\0'; i++) {
@@ -287,6 +420,50 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 			bounce_phrase_report(&scan, state, i + 1);
 	}
 	return scan.matched_count;
+}
+
+static int
+bounce_phrase_set_find_first_dfa(const struct bounce_phrase_set *set,
+				 const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	unsigned int state = 0, lowest = set->first_empty;
+
+	for (; *p != '\0'; p++) {
+		state = set->dfa[state * set->class_count +
+				 set->byte_class[*p]];
+		if (set->lowest_at[state] < lowest) {
+			lowest = set->lowest_at[state];
+			if (lowest == 0)
+				break;
+		}
+	}
+	return lowest == UINT_MAX ? -1 : (int)lowest;
+}
+
+int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
+				 const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	const struct bounce_ac_node *n;
+	unsigned int state = 0, lowest = set->first_empty;
+
+	if (set->dfa != NULL)
+		return bounce_phrase_set_find_first_dfa(set, text);
+	for (; *p != '\0' && lowest != 0; p++) {
+		/* most bytes start no needle: stay at the root cheaply */
+		if (state == 0) {
+			state = set->root_next[bounce_ascii_lower(*p)];
+			if (state == 0)
+				continue;
+		} else {
+			state = ac_goto(set, state, bounce_ascii_lower(*p));
+		}
+		n = ac_node(set, state);
+		if (n->keyword != NO_KEYWORD || n->output != 0)
+			lowest = bounce_phrase_lowest_at(set, state, lowest);
+	}
+	return lowest == UINT_MAX ? -1 : (int)lowest;
 }
 
 /* --- folding --- */

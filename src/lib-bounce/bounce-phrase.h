@@ -33,6 +33,18 @@ struct bounce_phrase_set *
 bounce_phrase_set_create(const char *const *phrases, unsigned int count);
 void bounce_phrase_set_free(struct bounce_phrase_set **_set);
 
+/* Compile literal needles: plain substrings (no gaps, no folding),
+   matched ASCII case-insensitively on the raw text by
+   bounce_phrase_set_find_first(). The needles are copied. */
+struct bounce_phrase_set *
+bounce_phrase_set_create_literal(const char *const *needles,
+				 unsigned int count);
+/* Return the lowest index of the literal needles found in text, or -1:
+   the answer of trying each needle in order with a case-insensitive
+   strstr(), in one pass over text. */
+int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
+				 const char *text);
+
 /* Fold text (see bounce_phrase_fold()) and set matched[i] to TRUE for
    every phrase i found in it. matched has room for count booleans and is
    cleared first. Returns the number of phrases found. */

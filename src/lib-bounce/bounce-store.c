@@ -219,25 +219,46 @@ const struct bounce_store_column bounce_store_stats_columns[] = {
 const unsigned int bounce_store_stats_columns_count =
 	N_ELEMENTS(bounce_store_stats_columns);
 
-/* what "stats --by" groups by: name, SQL expression, ORDER BY */
+/* The filter of list and stats: ?1 since, ?2 until, ?3 category,
+   ?4 reason, ?5 recipient, ?6 domain, ?7 id. Every filter is always
+   present and disabled by a NULL parameter, so there's one statement
+   and no SQL built from input. */
+#define BOUNCE_SQL_FILTER \
+	" (?1 IS NULL OR bounced_at >= ?1) AND" \
+	" (?2 IS NULL OR bounced_at < ?2) AND" \
+	" (?3 IS NULL OR category = ?3) AND" \
+	" (?4 IS NULL OR reason = ?4) AND" \
+	" (?5 IS NULL OR recipient = ?5) AND" \
+	" (?6 IS NULL OR domain = ?6) AND" \
+	" (?7 IS NULL OR id = ?7)"
+
+/* One "stats" query per grouping, whole at compile time: values only
+   ever reach SQLite as bound parameters (?1-?8). */
+#define BOUNCE_SQL_STATS(group, order) \
+	"SELECT " group ", COUNT(*), COUNT(DISTINCT NULLIF(recipient, '')), " \
+	BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER \
+	" GROUP BY 1 ORDER BY " order " LIMIT ?8"
+
+/* what "stats --by" groups by: name, query */
 static const struct {
 	const char *name;
 	const char *sql;
-	const char *order;
 } bounce_store_stats_groups[] = {
 	[BOUNCE_STORE_STATS_BY_CATEGORY] =
-		{ "category", "category", "2 DESC, 1" },
+		{ "category", BOUNCE_SQL_STATS("category", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_REASON] =
-		{ "reason", "reason", "2 DESC, 1" },
+		{ "reason", BOUNCE_SQL_STATS("reason", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DOMAIN] =
-		{ "domain", "domain", "2 DESC, 1" },
+		{ "domain", BOUNCE_SQL_STATS("domain", "2 DESC, 1") },
 	/* "dns; mx.example.net" and "mx.example.net" are the same MTA */
 	[BOUNCE_STORE_STATS_BY_REMOTE_MTA] =
-		{ "remote-mta", "lower(trim(CASE WHEN lower(remote_mta) LIKE"
-		  " 'dns;%' THEN substr(remote_mta, 5) ELSE remote_mta END))",
-		  "2 DESC, 1" },
+		{ "remote-mta", BOUNCE_SQL_STATS(
+			"lower(trim(CASE WHEN lower(remote_mta) LIKE 'dns;%'"
+			" THEN substr(remote_mta, 5) ELSE remote_mta END))",
+			"2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DAY] =
-		{ "day", "strftime('%Y-%m-%d', bounced_at, 'unixepoch')", "1" },
+		{ "day", BOUNCE_SQL_STATS(
+			"strftime('%Y-%m-%d', bounced_at, 'unixepoch')", "1") },
 };
 
 bool bounce_store_stats_by_parse(const char *name,
@@ -261,15 +282,26 @@ const char *bounce_store_stats_by_name(enum bounce_store_stats_by by)
 static const char *bounce_store_error(struct bounce_store *store,
 				      const char *func)
 {
+	int sys_errno = sqlite3_system_errno(store->db);
+
 	store->last_errcode = sqlite3_errcode(store->db) & 0xff;
+	/* SQLite says "disk I/O error" for a full disk (the -shm can't
+	   grow) or a vanished directory alike: the OS error tells which */
+	if (sys_errno != 0 && (store->last_errcode == SQLITE_IOERR ||
+			       store->last_errcode == SQLITE_CANTOPEN ||
+			       store->last_errcode == SQLITE_FULL)) {
+		return t_strdup_printf("%s(%s) failed: %s (%s)", func,
+				       store->path, sqlite3_errmsg(store->db),
+				       strerror(sys_errno));
+	}
 	return t_strdup_printf("%s(%s) failed: %s", func, store->path,
 			       sqlite3_errmsg(store->db));
 }
 
-/* A delivering process keeps its database open (bounce-store-cache.c)
-   and runs the same few statements for every bounce: compiling them
-   each time was most of the cost of recording one. Prepared statements
-   are kept per connection, keyed by their SQL text, up to a bound. */
+/* Recording a bounce runs the same few statements for every recipient,
+   and rescan does it for every message: compiling them each time was
+   most of the CPU cost of recording. Prepared statements are kept per
+   connection, keyed by their SQL text, up to a bound. */
 static int bounce_store_prepare(struct bounce_store *store, const char *sql,
 				sqlite3_stmt **stmt_r, const char **error_r)
 {
@@ -1447,17 +1479,6 @@ int bounce_store_has_message(struct bounce_store *store,
 
 /* --- listing --- */
 
-/* every filter is always present and disabled by a NULL parameter, so
-   there's one statement and no SQL built from input */
-#define BOUNCE_SQL_FILTER \
-	" (?1 IS NULL OR bounced_at >= ?1) AND" \
-	" (?2 IS NULL OR bounced_at < ?2) AND" \
-	" (?3 IS NULL OR category = ?3) AND" \
-	" (?4 IS NULL OR reason = ?4) AND" \
-	" (?5 IS NULL OR recipient = ?5) AND" \
-	" (?6 IS NULL OR domain = ?6) AND" \
-	" (?7 IS NULL OR id = ?7)"
-
 static void bounce_store_bind_filter(sqlite3_stmt *stmt,
 				     const struct bounce_store_filter *filter)
 {
@@ -1517,6 +1538,35 @@ static int bounce_store_each_row(struct bounce_store *store,
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 
+/* The WHERE clause of "list" with only the filters that are set: a
+   "(?5 IS NULL OR recipient = ?5)" form keeps SQLite from using the
+   recipient and domain indexes, and a list for one address among a
+   million rows became a full scan. The clauses are fixed text; values
+   are still only ever bound (bounce_store_bind_filter()). */
+static const char *
+bounce_store_list_where(const struct bounce_store_filter *filter)
+{
+	string_t *where = t_str_new(128);
+
+	str_append(where, " FROM bounces WHERE");
+	if (filter->since != 0)
+		str_append(where, " bounced_at >= ?1 AND");
+	if (filter->until != 0)
+		str_append(where, " bounced_at < ?2 AND");
+	if (filter->category != NULL)
+		str_append(where, " category = ?3 AND");
+	if (filter->reason != NULL)
+		str_append(where, " reason = ?4 AND");
+	if (filter->recipient != NULL)
+		str_append(where, " recipient = ?5 AND");
+	if (filter->domain != NULL)
+		str_append(where, " domain = ?6 AND");
+	if (filter->id != 0)
+		str_append(where, " id = ?7 AND");
+	str_append(where, " 1 ORDER BY id LIMIT ?8");
+	return str_c(where);
+}
+
 int bounce_store_list(struct bounce_store *store,
 		      const struct bounce_store_filter *filter,
 		      bounce_store_row_callback_t *callback, void *context,
@@ -1527,8 +1577,7 @@ int bounce_store_list(struct bounce_store *store,
 	if (bounce_store_prepare(store, bounce_store_select_sql(
 			bounce_store_bounce_columns,
 			bounce_store_bounce_columns_count,
-			" FROM bounces WHERE" BOUNCE_SQL_FILTER
-			" ORDER BY id LIMIT ?8"), &stmt, error_r) < 0)
+			bounce_store_list_where(filter)), &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);
 	return bounce_store_each_row(store, stmt,
@@ -1582,16 +1631,10 @@ int bounce_store_stats(struct bounce_store *store,
 		       const char **error_r)
 {
 	sqlite3_stmt *stmt;
-	const char *sql;
 
 	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
-	sql = t_strdup_printf("SELECT %s, COUNT(*),"
-		" COUNT(DISTINCT NULLIF(recipient, '')), "
-		BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER
-		" GROUP BY 1 ORDER BY %s LIMIT ?8",
-		bounce_store_stats_groups[by].sql,
-		bounce_store_stats_groups[by].order);
-	if (bounce_store_prepare(store, sql, &stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_stats_groups[by].sql,
+				 &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);
 	return bounce_store_each_row(store, stmt,

@@ -4,7 +4,9 @@
 #include "array.h"
 #include "str.h"
 #include "unichar.h"
+#include "hash.h"
 #include "bounce-format.h"
+#include "bounce-phrase.h"
 #include "bounce-text.h"
 
 #include <ctype.h>
@@ -162,18 +164,36 @@ bool bounce_mail_looks_like_bounce(const struct bounce_mail *mail)
 		bounce_text_find_any(subject, bounce_text_bounce_subjects) >= 0;
 }
 
+/* Every needle list bounce_text_find_any() has seen, compiled into one
+   automaton each, by the list's address: the lists are static tables,
+   and compiling one costs far more than a scan. Kept for the process's
+   lifetime (bounce_text_deinit()). */
+static HASH_TABLE(const char *const *, struct bounce_phrase_set *)
+	bounce_text_needle_sets;
+static const struct bounce_phrase_set *
+bounce_text_needle_set(const char *const *needles);
+/* bounce_smtp_command_phrases compiled */
+static struct bounce_phrase_set *bounce_smtp_command_set = NULL;
+
 const char *bounce_strcasestr(const char *haystack, const char *needle)
 {
 	size_t len = strlen(needle);
-	char first = i_tolower(needle[0]);
+	char first[3];
 
 	if (len == 0)
 		return haystack;
-	for (const char *p = haystack; *p != '\0'; p++) {
-		if (i_tolower(*p) == first && strncasecmp(p, needle, len) == 0)
+	/* let strcspn() skip to the next candidate: it is vectorised,
+	   a byte loop is not */
+	first[0] = i_tolower(needle[0]);
+	first[1] = i_toupper(needle[0]);
+	first[2] = '\0';
+	for (const char *p = haystack; ; p++) {
+		p += strcspn(p, first);
+		if (*p == '\0')
+			return NULL;
+		if (strncasecmp(p, needle, len) == 0)
 			return p;
 	}
-	return NULL;
 }
 
 const char *const *bounce_text_lines(const char *text)
@@ -181,22 +201,171 @@ const char *const *bounce_text_lines(const char *text)
 	return t_strsplit(text, "\n");
 }
 
+const char *const *bounce_mail_text_lines(const struct bounce_mail *mail)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+
+	if (view == NULL)
+		return bounce_text_lines(str_c(mail->text));
+	if (view->lines == NULL) {
+		view->lines = (const char *const *)
+			p_strsplit(mail->pool, str_c(mail->text), "\n");
+	}
+	return view->lines;
+}
+
+static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
+{
+	char *lower = p_strdup(pool, text);
+
+	/* ASCII only, like the case-insensitive matching elsewhere */
+	for (char *p = lower; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	}
+	return lower;
+}
+
+const char *bounce_mail_text_lower(const struct bounce_mail *mail)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+
+	if (view == NULL)
+		return bounce_text_ascii_lcase(pool_datastack_create(),
+					       str_c(mail->text));
+	if (view->lower == NULL)
+		view->lower = bounce_text_ascii_lcase(mail->pool,
+						      str_c(mail->text));
+	return view->lower;
+}
+
+bool bounce_mail_text_contains(const struct bounce_mail *mail,
+			       const char *needle)
+{
+	return strstr(bounce_mail_text_lower(mail), needle) != NULL;
+}
+
+bool bounce_mail_text_contains_any(const struct bounce_mail *mail,
+				   const char *const *needles)
+{
+	/* a few needles over the whole text: strstr() per needle on the
+	   shared lower-cased text beats one automaton pass */
+	for (; *needles != NULL; needles++) {
+		if (bounce_mail_text_contains(mail, *needles))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* the markers are short separator lines, not prose that happens to
+   mention the original message */
+#define BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE 120
+
 bool bounce_text_line_starts_original(const char *line)
 {
-	/* the markers are short separator lines, not prose that happens
-	   to mention the original message */
-	if (strlen(line) > 120)
+	if (strnlen(line, BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE + 1) >
+	    BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE)
 		return FALSE;
 	return bounce_text_find_any(line, bounce_original_markers) >= 0;
 }
 
+/* The index of the first of lines (at most max_len bytes long) that
+   contains one of needles, or the number of lines. */
+static unsigned int
+bounce_text_first_line(const char *const *lines, const char *const *needles,
+		       size_t max_len)
+{
+	const struct bounce_phrase_set *set = bounce_text_needle_set(needles);
+	unsigned int i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if ((max_len == SIZE_MAX ||
+		     strnlen(lines[i], max_len + 1) <= max_len) &&
+		    bounce_phrase_set_find_first(set, lines[i]) >= 0)
+			break;
+	}
+	return i;
+}
+
+unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
+					 const char *const *needles,
+					 size_t max_line_len)
+{
+	struct bounce_mail_text_view *view = mail->text_view;
+	struct bounce_mail_text_mark *mark;
+	unsigned int line;
+
+	if (view != NULL) {
+		for (unsigned int i = 0; i < view->mark_count; i++) {
+			mark = &view->marks[i];
+			if (mark->needles == needles &&
+			    mark->max_line_len == max_line_len)
+				return mark->line;
+		}
+	}
+	line = bounce_text_first_line(bounce_mail_text_lines(mail), needles,
+				      max_line_len);
+	if (view != NULL && view->mark_count < N_ELEMENTS(view->marks)) {
+		mark = &view->marks[view->mark_count++];
+		mark->needles = needles;
+		mark->max_line_len = max_line_len;
+		mark->line = line;
+	}
+	return line;
+}
+
+unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail)
+{
+	return bounce_mail_text_first_line(mail, bounce_original_markers,
+		BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE);
+}
+
+unsigned int bounce_mail_text_delay_line(const struct bounce_mail *mail)
+{
+	return bounce_mail_text_first_line(mail, bounce_delay_phrases,
+					   SIZE_MAX);
+}
+
+static const struct bounce_phrase_set *
+bounce_text_needle_set(const char *const *needles)
+{
+	struct bounce_phrase_set *set;
+	unsigned int count = 0;
+
+	if (!hash_table_is_created(bounce_text_needle_sets))
+		hash_table_create_direct(&bounce_text_needle_sets,
+					 default_pool, 0);
+	set = hash_table_lookup(bounce_text_needle_sets, needles);
+	if (set == NULL) {
+		while (needles[count] != NULL)
+			count++;
+		set = bounce_phrase_set_create_literal(needles, count);
+		hash_table_insert(bounce_text_needle_sets, needles, set);
+	}
+	return set;
+}
+
 int bounce_text_find_any(const char *text, const char *const *needles)
 {
-	for (int i = 0; needles[i] != NULL; i++) {
-		if (bounce_strcasestr(text, needles[i]) != NULL)
-			return i;
-	}
-	return -1;
+	return bounce_phrase_set_find_first(bounce_text_needle_set(needles),
+					    text);
+}
+
+void bounce_text_deinit(void)
+{
+	struct hash_iterate_context *iter;
+	const char *const *needles;
+	struct bounce_phrase_set *set;
+
+	bounce_phrase_set_free(&bounce_smtp_command_set);
+	if (!hash_table_is_created(bounce_text_needle_sets))
+		return;
+	iter = hash_table_iterate_init(bounce_text_needle_sets);
+	while (hash_table_iterate(iter, bounce_text_needle_sets,
+				  &needles, &set))
+		bounce_phrase_set_free(&set);
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&bounce_text_needle_sets);
 }
 
 const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
@@ -228,11 +397,19 @@ const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
 
 const char *bounce_text_smtp_command(const char *text)
 {
-	for (unsigned int i = 0; i < N_ELEMENTS(bounce_smtp_command_phrases); i++) {
-		if (bounce_strcasestr(text, bounce_smtp_command_phrases[i].phrase) != NULL)
-			return bounce_smtp_command_phrases[i].command;
+	const char *phrases[N_ELEMENTS(bounce_smtp_command_phrases)];
+	int idx;
+
+	if (bounce_smtp_command_set == NULL) {
+		for (unsigned int i = 0; i < N_ELEMENTS(phrases); i++)
+			phrases[i] = bounce_smtp_command_phrases[i].phrase;
+		bounce_smtp_command_set =
+			bounce_phrase_set_create_literal(phrases,
+							 N_ELEMENTS(phrases));
 	}
-	return NULL;
+	/* the first phrase of the table that the text contains */
+	idx = bounce_phrase_set_find_first(bounce_smtp_command_set, text);
+	return idx < 0 ? NULL : bounce_smtp_command_phrases[idx].command;
 }
 
 static bool bounce_text_is_host_char(char c)
@@ -393,40 +570,37 @@ static void bounce_text_block_append(struct bounce_text_block_ctx *ctx,
 	str_append_c(ctx->raw, '\n');
 }
 
-unsigned int bounce_text_read_blocks(const char *text,
-				     const struct bounce_text_blocks *set,
-				     struct bounce_report *report)
+/* Where the lines a block reader cares about are: the copy of the
+   returned message, the first delay warning and the start marker
+   (count: none). Made once per message for the mail's own text. */
+struct bounce_text_block_marks {
+	unsigned int original, delay, start;
+};
+
+static unsigned int
+bounce_text_read_line_blocks(const char *const *lines,
+			     const struct bounce_text_block_marks *marks,
+			     const struct bounce_text_blocks *set,
+			     struct bounce_report *report)
 {
 	struct bounce_text_block_ctx ctx;
-	const char *const *lines = bounce_text_lines(text);
 	const char *address, *rest, *diag;
-	enum bounce_action action = BOUNCE_ACTION_FAILED;
-	unsigned int i = 0, first = array_count(&report->recipients);
+	unsigned int i = 0, end, first = array_count(&report->recipients);
 
 	if (set->start_markers != NULL) {
-		for (; lines[i] != NULL; i++) {
-			if (bounce_text_line_starts_original(lines[i]))
-				return 0;
-			/* Postfix's warning banner comes before the list */
-			if (bounce_text_line_announces_delay(lines[i]))
-				action = BOUNCE_ACTION_DELAYED;
-			if (bounce_text_find_any(lines[i], set->start_markers) >= 0)
-				break;
-		}
-		if (lines[i] == NULL)
+		/* the list starts at the marker line, unless the returned
+		   message comes first */
+		if (marks->original <= marks->start || lines[marks->start] == NULL)
 			return 0;
+		i = marks->start;
 	}
 
 	i_zero(&ctx);
 	ctx.report = report;
 	ctx.raw = t_str_new(256);
-	for (; lines[i] != NULL; i++) {
+	for (; lines[i] != NULL && i < marks->original; i++) {
 		const char *line = lines[i];
 
-		if (bounce_text_line_starts_original(line))
-			break;
-		if (bounce_text_line_announces_delay(line))
-			action = BOUNCE_ACTION_DELAYED;
 		if (line[strspn(line, " \t")] == '\0') {
 			/* an empty line ends the recipient's block */
 			bounce_text_block_flush(&ctx);
@@ -455,12 +629,47 @@ unsigned int bounce_text_read_blocks(const char *text,
 		}
 	}
 	bounce_text_block_flush(&ctx);
-
-	/* a delay warning may come after the first recipient line */
+	/* the lines read (up to and including the one the recipient limit
+	   stopped at) are the lines whose delay warning counts; Postfix's
+	   banner comes before the list, and a warning may come after the
+	   first recipient line */
+	end = lines[i] != NULL && i < marks->original ? i + 1 : i;
 	for (unsigned int n = first; n < array_count(&report->recipients); n++) {
 		struct bounce_recipient *rcpt =
 			array_idx_modifiable(&report->recipients, n);
-		rcpt->action = action;
+		rcpt->action = marks->delay < end ? BOUNCE_ACTION_DELAYED :
+			BOUNCE_ACTION_FAILED;
 	}
 	return array_count(&report->recipients) - first;
+}
+
+unsigned int bounce_text_read_blocks(const char *text,
+				     const struct bounce_text_blocks *set,
+				     struct bounce_report *report)
+{
+	const char *const *lines = bounce_text_lines(text);
+	struct bounce_text_block_marks marks;
+
+	marks.original = bounce_text_first_line(lines, bounce_original_markers,
+		BOUNCE_TEXT_ORIGINAL_MARKER_MAX_LINE);
+	marks.delay = bounce_text_first_line(lines, bounce_delay_phrases,
+					     SIZE_MAX);
+	marks.start = set->start_markers == NULL ? 0 :
+		bounce_text_first_line(lines, set->start_markers, SIZE_MAX);
+	return bounce_text_read_line_blocks(lines, &marks, set, report);
+}
+
+unsigned int bounce_mail_text_read_blocks(const struct bounce_mail *mail,
+					  const struct bounce_text_blocks *set,
+					  struct bounce_report *report)
+{
+	struct bounce_text_block_marks marks;
+
+	marks.original = bounce_mail_text_original_line(mail);
+	marks.delay = bounce_mail_text_first_line(mail, bounce_delay_phrases,
+						  SIZE_MAX);
+	marks.start = set->start_markers == NULL ? 0 :
+		bounce_mail_text_first_line(mail, set->start_markers, SIZE_MAX);
+	return bounce_text_read_line_blocks(bounce_mail_text_lines(mail),
+					    &marks, set, report);
 }

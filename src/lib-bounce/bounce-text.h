@@ -31,6 +31,19 @@ bool bounce_mail_looks_like_bounce(const struct bounce_mail *mail);
 /* Split text into lines (without the "\n"). The array is allocated from
    the data stack and ends with NULL. */
 const char *const *bounce_text_lines(const char *text);
+/* The same for mail->text, split once per message and shared by every
+   reader (allocated from the mail's pool). */
+const char *const *bounce_mail_text_lines(const struct bounce_mail *mail);
+/* mail->text ASCII lower-cased, made once per message and shared. */
+const char *bounce_mail_text_lower(const struct bounce_mail *mail);
+/* TRUE if mail->text contains needle, which is lower-case: a
+   case-insensitive search without lower-casing the text again. */
+bool bounce_mail_text_contains(const struct bounce_mail *mail,
+			       const char *needle);
+/* TRUE if mail->text contains one of needles (lower-case, NULL-
+   terminated). */
+bool bounce_mail_text_contains_any(const struct bounce_mail *mail,
+				   const char *const *needles);
 
 /* Return TRUE if line begins the copy of the returned message in a
    text-only bounce ("--- Below this line is a copy of the message.",
@@ -38,9 +51,29 @@ const char *const *bounce_text_lines(const char *text);
    "----- Original message follows -----", ...). */
 bool bounce_text_line_starts_original(const char *line);
 
+/* The index in bounce_mail_text_lines(mail) of the first line that
+   starts the copy of the returned message, or the number of lines:
+   found once per message. */
+unsigned int bounce_mail_text_original_line(const struct bounce_mail *mail);
+/* The index of the first line that announces a delay
+   (bounce_text_line_announces_delay()), or the number of lines. */
+unsigned int bounce_mail_text_delay_line(const struct bounce_mail *mail);
+/* The index of the first line of the mail's text, at most max_line_len
+   bytes long (SIZE_MAX: any), that contains one of needles (a static
+   table, as for bounce_text_find_any()), or the number of lines. Found
+   once per message and needle list. */
+unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
+					 const char *const *needles,
+					 size_t max_line_len);
+
 /* Return the index of the first needle found in text (case-insensitive
-   substring), or -1. needles ends with NULL. */
+   substring), or -1. needles ends with NULL and must be a static table:
+   it is compiled into a multi-pattern automaton on first use and found
+   again by its address, so that a scan is one pass over text however
+   many needles there are. */
 int bounce_text_find_any(const char *text, const char *const *needles);
+/* Free what bounce_text_find_any() compiled. */
+void bounce_text_deinit(void);
 
 /* Fold every run of whitespace to one space, trim both ends and cut at
    max bytes (on a UTF-8 character boundary). */
@@ -95,5 +128,9 @@ struct bounce_text_blocks {
 unsigned int bounce_text_read_blocks(const char *text,
 				     const struct bounce_text_blocks *set,
 				     struct bounce_report *report);
+/* The same on mail->text, with the lines the mail's readers share. */
+unsigned int bounce_mail_text_read_blocks(const struct bounce_mail *mail,
+					  const struct bounce_text_blocks *set,
+					  struct bounce_report *report);
 
 #endif

@@ -4,6 +4,7 @@
 #include "array.h"
 #include "str.h"
 #include "unichar.h"
+#include "bounce-text.h"
 #include "bounce-vendor.h"
 
 #include <ctype.h>
@@ -56,14 +57,13 @@ bool bounce_vendor_text_contains(const struct bounce_mail *mail,
 				 const char *needle)
 {
 	return str_len(mail->text) > 0 &&
-		strstr(t_str_lcase(str_c(mail->text)), needle) != NULL;
+		bounce_mail_text_contains(mail, needle);
 }
 
 unsigned int
 bounce_vendor_signatures_match(const struct bounce_mail *mail,
 			       const struct bounce_vendor_signature *sigs)
 {
-	const char *text_lower = NULL;
 	unsigned int count = 0;
 
 	for (; sigs->needle != NULL; sigs++) {
@@ -73,10 +73,9 @@ bounce_vendor_signatures_match(const struct bounce_mail *mail,
 				count++;
 			continue;
 		}
-		/* lower-case the text once for all text signatures */
-		if (text_lower == NULL)
-			text_lower = t_str_lcase(str_c(mail->text));
-		if (strstr(text_lower, sigs->needle) != NULL)
+		/* the text is lower-cased once per message, for every
+		   vendor's signatures */
+		if (bounce_mail_text_contains(mail, sigs->needle))
 			count++;
 	}
 	return count;
@@ -501,7 +500,7 @@ unsigned int bounce_vendor_parse_text(const struct bounce_mail *mail,
 	t_array_init(&scan.diagnostics, 8);
 	t_array_init(&scan.commands, 8);
 
-	lines = t_strsplit(str_c(mail->text), "\n");
+	lines = bounce_mail_text_lines(mail);
 	for (; *lines != NULL; lines++) {
 		const char *line = *lines;
 

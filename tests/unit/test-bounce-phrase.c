@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
 
 #include "lib.h"
+#include "str.h"
 #include "bounce-phrase.h"
 #include "bounce-classify.h"
 #include "test-bounce-common.h"
@@ -217,6 +218,65 @@ static void test_table_invariants(void **state ATTR_UNUSED)
 	bounce_phrase_set_free(&set);
 }
 
+/* what bounce_phrase_set_find_first() must answer: try each needle in
+   order with a plain case-insensitive (ASCII) substring search */
+static int naive_find_first(const char *const *needles, unsigned int count,
+			    const char *text)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		size_t len = strlen(needles[i]);
+
+		for (const char *p = text; ; p++) {
+			if (strncasecmp(p, needles[i], len) == 0)
+				return i;
+			if (*p == '\0')
+				break;
+		}
+	}
+	return -1;
+}
+
+static void test_literal(void **state ATTR_UNUSED)
+{
+	static const char *const needles[] = {
+		"rcpt to", "to", "Mail From", "data", "end of data",
+		"\xc3\xa9t\xc3\xa9", "a-b:c", "aaab",
+	};
+	const unsigned int count = N_ELEMENTS(needles);
+	static const char *const texts[] = {
+		"", "nothing here", "after RCPT TO:<x>", "tO", "MAIL FROM",
+		"after end of DATA", "end of dat", "\xc3\xa9t\xc3\xa9 est",
+		"A-B:C", "aaaaaab", "aaab", "aab", "xx\xff" "data",
+	};
+	struct bounce_phrase_set *set =
+		bounce_phrase_set_create_literal(needles, count);
+	const char *alphabet = "aAbBdDtT -:\xc3";
+	string_t *text = t_str_new(256);
+
+	for (unsigned int i = 0; i < N_ELEMENTS(texts); i++) {
+		assert_int_equal(bounce_phrase_set_find_first(set, texts[i]),
+				 naive_find_first(needles, count, texts[i]));
+	}
+	/* deterministic pseudo-random texts over the needles' letters */
+	for (unsigned int seed = 1, n = 0; n < 500; n++) {
+		str_truncate(text, 0);
+		for (unsigned int len = 0; len < n % 40; len++) {
+			seed = seed * 1103515245 + 12345;
+			str_append_c(text, alphabet[(seed >> 16) % strlen(alphabet)]);
+		}
+		assert_int_equal(bounce_phrase_set_find_first(set, str_c(text)),
+				 naive_find_first(needles, count, str_c(text)));
+	}
+	bounce_phrase_set_free(&set);
+
+	/* an empty needle is in every text */
+	static const char *const with_empty[] = { "zz", "" };
+	set = bounce_phrase_set_create_literal(with_empty, 2);
+	assert_int_equal(bounce_phrase_set_find_first(set, "abc"), 1);
+	assert_int_equal(bounce_phrase_set_find_first(set, "azzb"), 0);
+	bounce_phrase_set_free(&set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +287,7 @@ int main(void)
 		test_case(test_adversarial),
 		test_case(test_phrase_valid),
 		test_case(test_table_invariants),
+		test_case(test_literal),
 	};
 	return test_run_group(tests);
 }

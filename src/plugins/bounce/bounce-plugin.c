@@ -15,7 +15,6 @@
 #include "bounce-keyword.h"
 #include "bounce-classify.h"
 #include "bounce-store.h"
-#include "bounce-store-cache.h"
 #include "bounce-plugin.h"
 
 /* The mail plugin: parse every message saved into the bounce mailbox
@@ -311,9 +310,9 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	int ret = 0;
 
 	*missing_r = 0;
-	if (bounce_store_cache_get(btxn->buser->set.db_path,
-				   btxn->buser->set.busy_timeout_msecs,
-				   &store, error_r) < 0)
+	if (bounce_store_open(btxn->buser->set.db_path,
+			      btxn->buser->set.busy_timeout_msecs,
+			      &store, error_r) < 0)
 		return -1;
 	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
@@ -339,7 +338,7 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 		}
 		bounce_emit_recorded(btxn, pending, uid);
 	}
-	bounce_store_cache_release(&store, ret < 0);
+	bounce_store_close(&store);
 	return ret;
 }
 
@@ -467,6 +466,5 @@ void bounce_plugin_deinit(void)
 {
 	mail_storage_hooks_remove(&bounce_mail_storage_hooks);
 	notify_unregister(bounce_notify_ctx);
-	bounce_store_cache_deinit();
 	bounce_classify_deinit();
 }
