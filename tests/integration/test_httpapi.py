@@ -8,6 +8,8 @@ documentation's curl example sends: [["bounceList", {...}, "tag"]].
 import base64
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 import urllib.request
@@ -47,6 +49,18 @@ def test_bounce_list(d, port):
     chk.eq("rows", [(r["recipient"], r["status"], r["reason"], r["category"])
                     for r in rows],
            [("gone@example.org", "5.1.1", "userunknown", "hard")])
+    # the very command docs/list-apps.md shows
+    if shutil.which("curl"):
+        out = subprocess.run(
+            ["curl", "-s", "-u", "doveadm:" + PASSWORD,
+             "-H", "Content-Type: application/json",
+             "-d", '[["bounceList", {"user": "lists", "category": "hard", '
+                   '"since": "2026-11-01"}, "q1"]]',
+             "http://127.0.0.1:%d/doveadm/v1" % port],
+            capture_output=True, timeout=30)
+        curl_reply = json.loads(out.stdout.decode())
+        chk.eq("curl rows", [r["recipient"] for r in curl_reply[0][1]],
+               ["gone@example.org"])
     reply = api(port, [["bounceSuppressed", {"user": "lists"}, "t2"]])
     chk.eq("suppressed", [r["address"] for r in reply[0][1]],
            ["gone@example.org"])
