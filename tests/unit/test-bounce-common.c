@@ -2,6 +2,9 @@
 
 #include "lib.h"
 #include "failures.h"
+#include "array.h"
+#include "istream.h"
+#include "bounce-analyze.h"
 #include "test-bounce-common.h"
 
 static unsigned int expected_errors;
@@ -76,4 +79,26 @@ const char *test_srcdir_path(const char *relpath)
 	if (top == NULL)
 		top = ".";
 	return t_strconcat(top, "/tests/", relpath, NULL);
+}
+
+struct bounce_report *test_analyze_str(const char *msg, pool_t pool)
+{
+	struct bounce_analyze_settings set;
+	struct bounce_report *report;
+	struct istream *input;
+	const char *error;
+
+	bounce_analyze_settings_init(&set);
+	input = i_stream_create_from_data(msg, strlen(msg));
+	assert_int_equal(bounce_analyze_stream(input, &set, pool, &report,
+					       &error), 0);
+	i_stream_unref(&input);
+	return report;
+}
+
+const struct bounce_recipient *
+test_rcpt_idx(const struct bounce_report *report, unsigned int idx)
+{
+	assert_true(idx < array_count(&report->recipients));
+	return array_idx(&report->recipients, idx);
 }

@@ -24,4 +24,14 @@ void test_expect_errors(unsigned int n);
 /* read tests/<relpath> from the source tree */
 const char *test_srcdir_path(const char *relpath);
 
+struct bounce_report;
+struct bounce_recipient;
+
+/* Run the whole pipeline on a message held in a string, with the default
+   settings; fails the test on a read error. */
+struct bounce_report *test_analyze_str(const char *msg, pool_t pool);
+/* The idx'th recipient of report; fails the test if there is none. */
+const struct bounce_recipient *
+test_rcpt_idx(const struct bounce_report *report, unsigned int idx);
+
 #endif

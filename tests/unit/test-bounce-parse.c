@@ -11,28 +11,6 @@
 /* The parse step on messages written for these tests: RFC 3464 with one
    and several recipients, missing fields, no DSN at all, broken MIME. */
 
-static struct bounce_report *analyze_str(const char *msg, pool_t pool)
-{
-	struct bounce_analyze_settings set;
-	struct bounce_report *report;
-	struct istream *input;
-	const char *error;
-
-	bounce_analyze_settings_init(&set);
-	input = i_stream_create_from_data(msg, strlen(msg));
-	assert_int_equal(bounce_analyze_stream(input, &set, pool, &report,
-					       &error), 0);
-	i_stream_unref(&input);
-	return report;
-}
-
-static const struct bounce_recipient *
-rcpt_idx(const struct bounce_report *report, unsigned int idx)
-{
-	assert_true(idx < array_count(&report->recipients));
-	return array_idx(&report->recipients, idx);
-}
-
 #define DSN_HEAD \
 	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n" \
 	"To: sender@example.com\n" \
@@ -66,7 +44,7 @@ rcpt_idx(const struct bounce_report *report, unsigned int idx)
 static void test_dsn_one_recipient(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
-	struct bounce_report *report = analyze_str(DSN_HEAD
+	struct bounce_report *report = test_analyze_str(DSN_HEAD
 		"Reporting-MTA: dns; mx.example.net\n"
 		"Arrival-Date: Mon, 2 Nov 2026 10:00:03 +0000\n"
 		"\n"
@@ -89,7 +67,7 @@ static void test_dsn_one_recipient(void **state ATTR_UNUSED)
 	assert_string_equal(report->orig_from, "Newsletter <news@example.com>");
 	assert_string_equal(report->orig_subject, "Café news");
 	assert_int_equal(array_count(&report->recipients), 1);
-	rcpt = rcpt_idx(report, 0);
+	rcpt = test_rcpt_idx(report, 0);
 	assert_string_equal(rcpt->address, "someone@example.org");
 	assert_string_equal(rcpt->final_recipient, "someone@example.org");
 	assert_string_equal(rcpt->original_recipient, "someone@example.org");
@@ -108,7 +86,7 @@ static void test_dsn_several_recipients(void **state ATTR_UNUSED)
 	pool_t pool = pool_alloconly_create("test", 1024);
 	/* the second and third groups have no empty line between them, as
 	   some MTAs write it */
-	struct bounce_report *report = analyze_str(DSN_HEAD
+	struct bounce_report *report = test_analyze_str(DSN_HEAD
 		"Reporting-MTA: dns; mx.example.net\n"
 		"\n"
 		"Final-Recipient: rfc822; one@example.org\n"
@@ -126,16 +104,16 @@ static void test_dsn_several_recipients(void **state ATTR_UNUSED)
 		"\n" DSN_ORIG, pool);
 
 	assert_int_equal(array_count(&report->recipients), 3);
-	assert_string_equal(rcpt_idx(report, 0)->address, "one@example.org");
-	assert_string_equal(rcpt_idx(report, 0)->status, "5.1.1");
-	assert_null(rcpt_idx(report, 0)->reply_code);
-	assert_string_equal(rcpt_idx(report, 1)->address, "two@example.org");
-	assert_int_equal(rcpt_idx(report, 1)->action, BOUNCE_ACTION_DELAYED);
-	assert_string_equal(rcpt_idx(report, 1)->status, "4.2.2");
-	assert_string_equal(rcpt_idx(report, 1)->reply_code, "452");
-	assert_string_equal(rcpt_idx(report, 2)->address, "three@example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "one@example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->status, "5.1.1");
+	assert_null(test_rcpt_idx(report, 0)->reply_code);
+	assert_string_equal(test_rcpt_idx(report, 1)->address, "two@example.org");
+	assert_int_equal(test_rcpt_idx(report, 1)->action, BOUNCE_ACTION_DELAYED);
+	assert_string_equal(test_rcpt_idx(report, 1)->status, "4.2.2");
+	assert_string_equal(test_rcpt_idx(report, 1)->reply_code, "452");
+	assert_string_equal(test_rcpt_idx(report, 2)->address, "three@example.org");
 	/* X.0.0 says less than the remote server's own code */
-	assert_string_equal(rcpt_idx(report, 2)->status, "5.7.1");
+	assert_string_equal(test_rcpt_idx(report, 2)->status, "5.7.1");
 	pool_unref(&pool);
 }
 
@@ -144,14 +122,14 @@ static void test_dsn_missing_fields(void **state ATTR_UNUSED)
 	pool_t pool = pool_alloconly_create("test", 1024);
 	/* no per-message group, no Action, no Status, Original-Recipient
 	   only, and no returned message */
-	struct bounce_report *report = analyze_str(DSN_HEAD
+	struct bounce_report *report = test_analyze_str(DSN_HEAD
 		"Original-Recipient: rfc822;<Lost@Example.org>\n"
 		"Diagnostic-Code: smtp; 554 5.7.1 rejected as spam\n"
 		"\n--BOUNDARY--\n", pool);
 	const struct bounce_recipient *rcpt;
 
 	assert_int_equal(array_count(&report->recipients), 1);
-	rcpt = rcpt_idx(report, 0);
+	rcpt = test_rcpt_idx(report, 0);
 	assert_string_equal(rcpt->address, "lost@example.org");
 	assert_null(rcpt->final_recipient);
 	assert_int_equal(rcpt->action, BOUNCE_ACTION_FAILED);
@@ -165,7 +143,7 @@ static void test_dsn_missing_fields(void **state ATTR_UNUSED)
 static void test_not_a_dsn(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
-	struct bounce_report *report = analyze_str(
+	struct bounce_report *report = test_analyze_str(
 		"From: friend@example.org\n"
 		"To: sender@example.com\n"
 		"Subject: lunch?\n"
@@ -184,7 +162,7 @@ static void test_malformed_multipart(void **state ATTR_UNUSED)
 	pool_t pool = pool_alloconly_create("test", 1024);
 	/* unterminated boundary, a part with no headers, garbage base64 and
 	   a delivery-status part cut off in the middle of a field */
-	struct bounce_report *report = analyze_str(
+	struct bounce_report *report = test_analyze_str(
 		"From: MAILER-DAEMON@mx.example.net\n"
 		"Content-Type: multipart/report; report-type=delivery-status;"
 		" boundary=\"B\"\n"
@@ -206,8 +184,8 @@ static void test_malformed_multipart(void **state ATTR_UNUSED)
 
 	/* the recipient whose fields were read still counts */
 	assert_int_equal(array_count(&report->recipients), 1);
-	assert_string_equal(rcpt_idx(report, 0)->address, "cut@example.org");
-	assert_null(rcpt_idx(report, 0)->status);
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "cut@example.org");
+	assert_null(test_rcpt_idx(report, 0)->status);
 	pool_unref(&pool);
 }
 
@@ -227,10 +205,10 @@ static void test_crlf(void **state ATTR_UNUSED)
 			str_append_c(msg, '\r');
 		str_append_c(msg, *p);
 	}
-	report = analyze_str(str_c(msg), pool);
+	report = test_analyze_str(str_c(msg), pool);
 	assert_int_equal(array_count(&report->recipients), 1);
-	assert_string_equal(rcpt_idx(report, 0)->address, "crlf@example.org");
-	assert_string_equal(rcpt_idx(report, 0)->status, "5.2.2");
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "crlf@example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->status, "5.2.2");
 	assert_string_equal(report->orig_message_id, "<orig-1@example.com>");
 	assert_string_equal(report->orig_subject, "Café news");
 	pool_unref(&pool);

@@ -21,28 +21,6 @@ static struct bounce_report *report_new(pool_t pool)
 	return report;
 }
 
-static const struct bounce_recipient *
-rcpt_idx(const struct bounce_report *report, unsigned int idx)
-{
-	assert_true(idx < array_count(&report->recipients));
-	return array_idx(&report->recipients, idx);
-}
-
-static struct bounce_report *analyze_str(const char *msg, pool_t pool)
-{
-	struct bounce_analyze_settings set;
-	struct bounce_report *report;
-	struct istream *input;
-	const char *error;
-
-	bounce_analyze_settings_init(&set);
-	input = i_stream_create_from_data(msg, strlen(msg));
-	assert_int_equal(bounce_analyze_stream(input, &set, pool, &report,
-					       &error), 0);
-	i_stream_unref(&input);
-	return report;
-}
-
 static void test_fold(void **state ATTR_UNUSED)
 {
 	static const struct {
@@ -177,17 +155,17 @@ static void test_read_blocks(void **state ATTR_UNUSED)
 
 	assert_int_equal(bounce_text_read_blocks(text, &set, report), 2);
 	bounce_report_recipients_done(report);
-	assert_string_equal(rcpt_idx(report, 0)->address, "a@example.org");
-	assert_string_equal(rcpt_idx(report, 0)->status, "4.2.2");
-	assert_string_equal(rcpt_idx(report, 0)->reply_code, "450");
-	assert_string_equal(rcpt_idx(report, 0)->smtp_command, "RCPT");
-	assert_string_equal(rcpt_idx(report, 0)->remote_mta, "mx.example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "a@example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->status, "4.2.2");
+	assert_string_equal(test_rcpt_idx(report, 0)->reply_code, "450");
+	assert_string_equal(test_rcpt_idx(report, 0)->smtp_command, "RCPT");
+	assert_string_equal(test_rcpt_idx(report, 0)->remote_mta, "mx.example.org");
 	/* the folded continuation stays with its recipient */
-	assert_non_null(strstr(rcpt_idx(report, 0)->diagnostic, "mailbox full"));
-	assert_int_equal(rcpt_idx(report, 0)->action, BOUNCE_ACTION_DELAYED);
-	assert_string_equal(rcpt_idx(report, 1)->address, "b@example.org");
-	assert_null(rcpt_idx(report, 1)->status);
-	assert_string_equal(rcpt_idx(report, 1)->diagnostic,
+	assert_non_null(strstr(test_rcpt_idx(report, 0)->diagnostic, "mailbox full"));
+	assert_int_equal(test_rcpt_idx(report, 0)->action, BOUNCE_ACTION_DELAYED);
+	assert_string_equal(test_rcpt_idx(report, 1)->address, "b@example.org");
+	assert_null(test_rcpt_idx(report, 1)->status);
+	assert_string_equal(test_rcpt_idx(report, 1)->diagnostic,
 		"connect to mx.example.org[192.0.2.1]:25: Connection timed out");
 	pool_unref(&pool);
 }
@@ -205,9 +183,9 @@ static void test_read_blocks_bounded(void **state ATTR_UNUSED)
 		str_append(text, "550 no such user here\n");
 	assert_int_equal(bounce_text_read_blocks(str_c(text), &set, report), 1);
 	bounce_report_recipients_done(report);
-	assert_true(strlen(rcpt_idx(report, 0)->diagnostic) <=
+	assert_true(strlen(test_rcpt_idx(report, 0)->diagnostic) <=
 		    BOUNCE_TEXT_MAX_DIAGNOSTIC);
-	assert_null(strchr(rcpt_idx(report, 0)->diagnostic, '\n'));
+	assert_null(strchr(test_rcpt_idx(report, 0)->diagnostic, '\n'));
 	pool_unref(&pool);
 }
 
@@ -217,7 +195,7 @@ static void test_autoreply_not_for_bounces(void **state ATTR_UNUSED)
 	struct bounce_report *report;
 
 	/* an unfamiliar bounce with the RFC 3834 header is still a bounce */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
 		"To: news@example.com\n"
 		"Subject: Mail delivery failed\n"
@@ -228,10 +206,10 @@ static void test_autoreply_not_for_bounces(void **state ATTR_UNUSED)
 		"    zoe@example.org\n", pool);
 	assert_int_equal(report->kind, BOUNCE_KIND_DSN);
 	assert_string_equal(report->format, "text");
-	assert_string_equal(rcpt_idx(report, 0)->address, "zoe@example.org");
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "zoe@example.org");
 
 	/* a person's out-of-office reply is not */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: Zoe <zoe@example.org>\n"
 		"To: news@example.com\n"
 		"Subject: Automatic reply: Newsletter\n"
@@ -240,8 +218,8 @@ static void test_autoreply_not_for_bounces(void **state ATTR_UNUSED)
 		"I am away until Monday.\n", pool);
 	assert_int_equal(report->kind, BOUNCE_KIND_AUTOREPLY);
 	assert_int_equal(array_count(&report->recipients), 1);
-	assert_string_equal(rcpt_idx(report, 0)->address, "zoe@example.org");
-	assert_int_equal(rcpt_idx(report, 0)->reason_hint,
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "zoe@example.org");
+	assert_int_equal(test_rcpt_idx(report, 0)->reason_hint,
 			 BOUNCE_REASON_VACATION);
 	pool_unref(&pool);
 }
@@ -252,7 +230,7 @@ static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
 	struct bounce_report *report;
 
 	/* the DSN says only 5.0.0; the text has the server's reply */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: Mailer Daemon <MAILER-DAEMON@mx.example.net>\n"
 		"To: news@example.com\n"
 		"Subject: Delivery status notification: error\n"
@@ -278,9 +256,9 @@ static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
 		"\n"
 		"--B--\n", pool);
 	assert_string_equal(report->format, "rfc3464");
-	assert_string_equal(rcpt_idx(report, 0)->status, "5.7.26");
-	assert_string_equal(rcpt_idx(report, 0)->reply_code, "550");
-	assert_non_null(rcpt_idx(report, 0)->diagnostic);
+	assert_string_equal(test_rcpt_idx(report, 0)->status, "5.7.26");
+	assert_string_equal(test_rcpt_idx(report, 0)->reply_code, "550");
+	assert_non_null(test_rcpt_idx(report, 0)->diagnostic);
 	pool_unref(&pool);
 }
 

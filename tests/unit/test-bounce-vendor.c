@@ -13,28 +13,6 @@
    written for these tests: line endings, bounds on recipients and
    diagnostics, and the formats' own structures. */
 
-static struct bounce_report *analyze_str(const char *msg, pool_t pool)
-{
-	struct bounce_analyze_settings set;
-	struct bounce_report *report;
-	struct istream *input;
-	const char *error;
-
-	bounce_analyze_settings_init(&set);
-	input = i_stream_create_from_data(msg, strlen(msg));
-	assert_int_equal(bounce_analyze_stream(input, &set, pool, &report,
-					       &error), 0);
-	i_stream_unref(&input);
-	return report;
-}
-
-static const struct bounce_recipient *
-rcpt_idx(const struct bounce_report *report, unsigned int idx)
-{
-	assert_true(idx < array_count(&report->recipients));
-	return array_idx(&report->recipients, idx);
-}
-
 static const char *to_crlf(const char *lf)
 {
 	string_t *str = t_str_new(strlen(lf) * 2);
@@ -73,13 +51,13 @@ static void test_text_layout(void **state ATTR_UNUSED)
 
 	for (unsigned int i = 0; i < N_ELEMENTS(variants); i++) {
 		pool_t pool = pool_alloconly_create("test", 4096);
-		struct bounce_report *report = analyze_str(variants[i], pool);
+		struct bounce_report *report = test_analyze_str(variants[i], pool);
 		const struct bounce_recipient *rcpt;
 
 		assert_string_equal(report->format, "gmx");
 		/* the returned message's To: is no recipient */
 		assert_int_equal(array_count(&report->recipients), 1);
-		rcpt = rcpt_idx(report, 0);
+		rcpt = test_rcpt_idx(report, 0);
 		assert_string_equal(rcpt->address, "full.box@example.org");
 		assert_string_equal(rcpt->status, "5.2.2");
 		assert_string_equal(rcpt->reply_code, "552");
@@ -112,10 +90,10 @@ static void test_text_bounds(void **state ATTR_UNUSED)
 		str_printfa(msg, "user%u@example.org\n", i);
 	str_append(msg, "--- The header of the original message is following. ---\n");
 
-	report = analyze_str(str_c(msg), pool);
+	report = test_analyze_str(str_c(msg), pool);
 	assert_int_equal(array_count(&report->recipients),
 			 BOUNCE_VENDOR_MAX_RECIPIENTS);
-	assert_true(strlen(rcpt_idx(report, 0)->diagnostic) <=
+	assert_true(strlen(test_rcpt_idx(report, 0)->diagnostic) <=
 		    BOUNCE_VENDOR_MAX_DIAGNOSTIC);
 	pool_unref(&pool);
 }
@@ -143,7 +121,7 @@ static void test_ses_sns_wrapped(void **state ATTR_UNUSED)
 	const struct bounce_recipient *rcpt;
 
 	/* SNS ends an overlong line in "!" and indents the rest */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
 		"Subject: AWS Notification Message\n"
 		"\n"
@@ -155,13 +133,13 @@ static void test_ses_sns_wrapped(void **state ATTR_UNUSED)
 		"\n--\nunsubscribe footer a-footer@example.com\n", pool);
 	assert_string_equal(report->format, "amazonses");
 	assert_int_equal(array_count(&report->recipients), 2);
-	rcpt = rcpt_idx(report, 0);
+	rcpt = test_rcpt_idx(report, 0);
 	assert_string_equal(rcpt->address, "a@example.org");
 	assert_string_equal(rcpt->status, "5.4.4");
 	assert_string_equal(rcpt->reply_code, "550");
 	/* "General" says nothing certain */
 	assert_int_equal(rcpt->reason_hint, BOUNCE_REASON_UNDEFINED);
-	assert_string_equal(rcpt_idx(report, 1)->address, "b@example.net");
+	assert_string_equal(test_rcpt_idx(report, 1)->address, "b@example.net");
 	pool_unref(&pool);
 }
 
@@ -171,7 +149,7 @@ static void test_exchange_code_hint(void **state ATTR_UNUSED)
 	struct bounce_report *report;
 	const struct bounce_recipient *rcpt;
 
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: postmaster@example.org\n"
 		"Subject: Undeliverable: hello\n"
 		"\n"
@@ -189,7 +167,7 @@ static void test_exchange_code_hint(void **state ATTR_UNUSED)
 		"To: other@example.org\n", pool);
 	assert_string_equal(report->format, "exchange");
 	assert_int_equal(array_count(&report->recipients), 1);
-	rcpt = rcpt_idx(report, 0);
+	rcpt = test_rcpt_idx(report, 0);
 	assert_string_equal(rcpt->address, "gone@example.org");
 	assert_string_equal(rcpt->status, "5.1.1");
 	assert_int_equal(rcpt->reason_hint, BOUNCE_REASON_USERUNKNOWN);
@@ -206,7 +184,7 @@ static void test_vendor_reason_hint(void **state ATTR_UNUSED)
 
 	/* Lotus Notes' own directory text is the format's reason, whatever
 	   command the delivery stopped at */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: postmaster@example.org\n"
 		"Subject: Undeliverable Message\n"
 		"\n"
@@ -219,7 +197,7 @@ static void test_vendor_reason_hint(void **state ATTR_UNUSED)
 		"To: gone@example.org\n", pool);
 	assert_string_equal(report->format, "notes");
 	assert_int_equal(array_count(&report->recipients), 1);
-	rcpt = rcpt_idx(report, 0);
+	rcpt = test_rcpt_idx(report, 0);
 	assert_string_equal(rcpt->address, "gone@example.org");
 	assert_int_equal(rcpt->reason_hint, BOUNCE_REASON_USERUNKNOWN);
 	assert_string_equal(rcpt->rule_hint,
@@ -233,7 +211,7 @@ static void test_not_a_vendor_format(void **state ATTR_UNUSED)
 	struct bounce_report *report;
 
 	/* phrases alone without the format's structure find nothing */
-	report = analyze_str(
+	report = test_analyze_str(
 		"From: friend@example.org\n"
 		"Subject: Mail System Error - Returned Mail\n"
 		"\n"
