@@ -26,6 +26,7 @@
 	X(bounce_format_notes) \
 	X(bounce_format_verizon) \
 	X(bounce_format_yahoo) \
+	X(bounce_format_zoho) \
 	X(bounce_format_rfc3464) \
 	X(bounce_format_qmail) \
 	X(bounce_format_opensmtpd) \
