@@ -21,6 +21,7 @@
 	X(bounce_format_interscanmss) \
 	X(bounce_format_mailfoundry) \
 	X(bounce_format_mailru) \
+	X(bounce_format_mcafee) \
 	X(bounce_format_messagelabs) \
 	X(bounce_format_mfilter) \
 	X(bounce_format_notes) \
