@@ -21,11 +21,13 @@
 	X(bounce_format_interscanmss) \
 	X(bounce_format_mailfoundry) \
 	X(bounce_format_mailru) \
+	X(bounce_format_mcafee) \
 	X(bounce_format_messagelabs) \
 	X(bounce_format_mfilter) \
 	X(bounce_format_notes) \
 	X(bounce_format_verizon) \
 	X(bounce_format_yahoo) \
+	X(bounce_format_zoho) \
 	X(bounce_format_rfc3464) \
 	X(bounce_format_qmail) \
 	X(bounce_format_opensmtpd) \
