@@ -141,9 +141,13 @@ def check_rows(d, user, origs, chk, mailbox="Bounces", uids=None):
             chk.eq(label + ": original_message_id",
                    row["original_message_id"], facts["original_message_id"])
             if want["status"] == "5.1.1":
-                # the one case the placeholder classifier already knows
+                # a definite status code decides, and the row says so
                 chk.eq(label + ": reason", row["reason"], "userunknown")
                 chk.eq(label + ": category", row["category"], "hard")
+                shown = d.doveadm(["bounce", "show", "-u", user,
+                                   str(row["id"])])
+                chk.eq(label + ": rule", shown[0].get("rule"),
+                       "status:5.1.1")
     return rows
 
 

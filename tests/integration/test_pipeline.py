@@ -28,16 +28,24 @@ BOUNCE_CONF = os.path.join(TOP_SRCDIR, "conf.d", "90-bounce.conf")
 BOUNCE_DOMAIN = "example.com"
 REMOTE = "remote.example.org"
 
-# address -> (action, status, reason, category) the final row must have
+# address -> (action, status, reason, category, rule) the final row must
+# have; the rule names the table row that decided
 EXPECTED = {
-    "unknown1@" + REMOTE: ("failed", "5.1.1", "userunknown", "hard"),
-    "unknown2@" + REMOTE: ("failed", "5.1.1", "userunknown", "hard"),
-    "spam1@" + REMOTE: ("failed", "5.7.1", "spamdetected", "internal"),
-    "block1@" + REMOTE: ("failed", "5.7.1", "blocked", "internal"),
-    "big1@" + REMOTE: ("failed", "5.3.4", "mesgtoobig", "soft"),
-    "fullperm1@" + REMOTE: ("failed", "5.2.2", "mailboxfull", "soft"),
+    "unknown1@" + REMOTE: ("failed", "5.1.1", "userunknown", "hard",
+                           "status:5.1.1"),
+    "unknown2@" + REMOTE: ("failed", "5.1.1", "userunknown", "hard",
+                           "status:5.1.1"),
+    "spam1@" + REMOTE: ("failed", "5.7.1", "spamdetected", "internal",
+                        "phrase:spamdetected:"),
+    "block1@" + REMOTE: ("failed", "5.7.1", "blocked", "internal",
+                         "phrase:blocked:"),
+    "big1@" + REMOTE: ("failed", "5.3.4", "mesgtoobig", "soft",
+                       "status:5.3.4"),
+    "fullperm1@" + REMOTE: ("failed", "5.2.2", "mailboxfull", "soft",
+                            "status:5.2.2"),
     # Postfix gives up on a 4xx with Action: failed and the 4.x.x code
-    "full1@" + REMOTE: ("failed", "4.2.2", "mailboxfull", "soft"),
+    "full1@" + REMOTE: ("failed", "4.2.2", "mailboxfull", "soft",
+                        "status:4.2.2"),
 }
 # recipients whose bounce comes to a VERP return path
 VERP = {"unknown1@" + REMOTE, "spam1@" + REMOTE, "block1@" + REMOTE,
@@ -161,8 +169,13 @@ def test_final_rows(p):
         any(r["action"] == "failed" for r in by.get(a, []))
         for a in EXPECTED), 30, "every failed recipient")
     chk = Check("final rows")
-    for address, (action, status, reason, category) in EXPECTED.items():
+    for address, (action, status, reason, category, rule) in \
+            EXPECTED.items():
         row = [r for r in by[address] if r["action"] == action][0]
+        shown = p.d.doveadm(["bounce", "show", "-u", "bounces",
+                             str(row["id"])])[0]
+        chk.true(address + " rule " + shown.get("rule", ""),
+                 shown.get("rule", "").startswith(rule))
         chk.eq(address + " status", row["status"], status)
         chk.eq(address + " reason", row["reason"], reason)
         chk.eq(address + " category", row["category"], category)
