@@ -107,6 +107,22 @@ void bounce_report_recipients_begin(struct bounce_report *report)
 	}
 }
 
+bool bounce_report_text_finish(struct bounce_report *report,
+			       unsigned int first, enum bounce_action action)
+{
+	struct bounce_recipient *rcpt;
+	unsigned int count = array_count(&report->recipients);
+
+	if (count == first)
+		return FALSE;
+	for (unsigned int i = first; i < count; i++) {
+		rcpt = array_idx_modifiable(&report->recipients, i);
+		rcpt->action = action;
+	}
+	report->kind = BOUNCE_KIND_DSN;
+	return TRUE;
+}
+
 void bounce_report_recipients_done(struct bounce_report *report)
 {
 	if (hash_table_is_created(report->recipient_index))

@@ -170,15 +170,7 @@ static bool bounce_format_exim_extract(const struct bounce_mail *mail,
 	}
 	bounce_exim_flush(&ctx);
 
-	if (array_count(&report->recipients) == first)
-		return FALSE;
-	for (unsigned int i = first; i < array_count(&report->recipients); i++) {
-		struct bounce_recipient *rcpt =
-			array_idx_modifiable(&report->recipients, i);
-		rcpt->action = action;
-	}
-	report->kind = BOUNCE_KIND_DSN;
-	return TRUE;
+	return bounce_report_text_finish(report, first, action);
 }
 
 const struct bounce_format bounce_format_exim = {

@@ -182,15 +182,7 @@ static bool bounce_format_sendmail_extract(const struct bounce_mail *mail,
 	}
 	if (hash_table_is_created(ctx.index))
 		hash_table_destroy(&ctx.index);
-	if (array_count(&report->recipients) == ctx.first)
-		return FALSE;
-	for (unsigned int i = ctx.first; i < array_count(&report->recipients); i++) {
-		struct bounce_recipient *rcpt =
-			array_idx_modifiable(&report->recipients, i);
-		rcpt->action = action;
-	}
-	report->kind = BOUNCE_KIND_DSN;
-	return TRUE;
+	return bounce_report_text_finish(report, ctx.first, action);
 }
 
 const struct bounce_format bounce_format_sendmail = {

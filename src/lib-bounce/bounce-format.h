@@ -52,6 +52,11 @@ bounce_report_add_recipient(struct bounce_report *report,
    must free it. The recipients stay. */
 void bounce_report_recipients_begin(struct bounce_report *report);
 void bounce_report_recipients_done(struct bounce_report *report);
+/* Finish a text format's pass: give the recipients it added (from index
+   first on) the action the text announced and mark the report a DSN.
+   Returns TRUE if it added any. */
+bool bounce_report_text_finish(struct bounce_report *report,
+			       unsigned int first, enum bounce_action action);
 /* Find an enhanced status code (class.subject.detail, class 2, 4 or 5)
    and an SMTP reply code in a diagnostic text. Either may be NULL. */
 void bounce_text_find_codes(const char *text, const char **status_r,
