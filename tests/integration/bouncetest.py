@@ -307,6 +307,12 @@ class Dovecot:
         except OSError:
             return ""
 
+    def print_log_tail(self, lines=40):
+        """After a failed test: the end of the log, as comment lines."""
+        print("# last lines of the Dovecot log:")
+        for line in self.read_log().splitlines()[-lines:]:
+            print("#   " + line[:400])
+
     def log_size(self):
         try:
             return os.path.getsize(self.log_path)

@@ -518,9 +518,7 @@ def main():
                 ("no unexpected errors logged", test_no_errors_logged)]:
             runner.run(name, func, d)
         if runner.failed:
-            print("# last lines of the Dovecot log:")
-            for line in d.read_log().splitlines()[-40:]:
-                print("#   " + line[:400])
+            d.print_log_tail()
     print("# %.1fs" % (time.time() - t0))
     return runner.finish()
 

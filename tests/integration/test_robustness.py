@@ -942,9 +942,7 @@ def main():
         runner.run("no panics or killed processes", test_no_unexpected_errors,
                    d, 0)
         if runner.failed:
-            print("# last lines of the Dovecot log:")
-            for line in d.read_log().splitlines()[-40:]:
-                print("#   " + line[:400])
+            d.print_log_tail()
     print("# %.1fs" % (time.time() - t0))
     return runner.finish()
 
