@@ -50,7 +50,6 @@ struct bounce_transaction {
 	const char *vname;
 	const char *mailbox_guid;
 	ARRAY(struct bounce_pending) pending;
-	unsigned int parse_failures;
 };
 
 static struct event_category event_category_bounce = {
@@ -191,13 +190,11 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 static void bounce_save_or_copy(struct bounce_transaction *btxn,
 				struct mail *mail, const char *how)
 {
-	int ret;
-
+	/* a failure is logged there and leaves the message without a row,
+	   for rescan to fill in */
 	T_BEGIN {
-		ret = bounce_analyze_mail(btxn, mail, how);
+		(void)bounce_analyze_mail(btxn, mail, how);
 	} T_END;
-	if (ret < 0)
-		btxn->parse_failures++;
 }
 
 /* notify calls every callback for every transaction, also with the NULL
@@ -301,7 +298,7 @@ static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 }
 
 static int bounce_record_all(struct bounce_transaction *btxn,
-			     unsigned int *missing_r, const char **error_r)
+			     const char **error_r)
 {
 	struct bounce_store *store;
 	struct bounce_store_message msg;
@@ -309,7 +306,6 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	uint32_t uid;
 	int ret = 0;
 
-	*missing_r = 0;
 	if (bounce_store_open(btxn->buser->set.db_path,
 			      btxn->buser->set.busy_timeout_msecs,
 			      &store, error_r) < 0)
@@ -318,10 +314,8 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 
 	array_foreach_modifiable(&btxn->pending, pending) {
 		uid = pending->uid;
-		if (pending->report == NULL) {
-			(*missing_r)++;
+		if (pending->report == NULL)
 			continue;
-		}
 		i_zero(&msg);
 		msg.mailbox = btxn->vname;
 		msg.mailbox_guid = btxn->mailbox_guid;
@@ -399,7 +393,6 @@ bounce_mail_transaction_commit(void *txn,
 			       struct mail_transaction_commit_changes *changes)
 {
 	struct bounce_transaction *btxn = txn;
-	unsigned int missing;
 	const char *error;
 	int ret;
 
@@ -415,7 +408,7 @@ bounce_mail_transaction_commit(void *txn,
 		   is read from; before, it cost a read of its own */
 		(void)bounce_mailbox_guid(btxn);
 		bounce_resolve_message_guids(btxn);
-		ret = bounce_record_all(btxn, &missing, &error);
+		ret = bounce_record_all(btxn, &error);
 		if (ret < 0) {
 			/* the mail is saved; only our rows are missing */
 			e_error(btxn->buser->event,
