@@ -33,6 +33,9 @@ import threading
 import time
 
 MAIL_UID = 5000
+# maildir is what most bounce servers run; sdbox shows the plugin's own
+# cost without maildir's (see docs/performance.md, "Delivery overhead")
+STORAGES = {"maildir": "maildir:~/Maildir", "sdbox": "sdbox:~/sdbox"}
 SYSTEM_MODULES = "/usr/lib/dovecot/modules"
 
 CONFIG = """\
@@ -57,7 +60,7 @@ userdb {{
 }}
 first_valid_uid = {uid}
 mail_home = {root}/home/%n
-mail_location = maildir:~/Maildir
+mail_location = {mail_location}
 mail_fsync = {mail_fsync}
 namespace inbox {{
   inbox = yes
@@ -118,7 +121,8 @@ def in_namespace(modules, argv):
 
 
 class Instance:
-    def __init__(self, modules, name, plugin, lmtp_service="", fsync="never"):
+    def __init__(self, modules, name, plugin, lmtp_service="", fsync="never",
+                 storage="maildir"):
         self.modules = modules
         self.plugin = plugin
         self.root = tempfile.mkdtemp(prefix="bench-dovecot-")
@@ -136,6 +140,7 @@ class Instance:
                 root=self.root, name=name, uid=MAIL_UID,
                 lmtp_port=self.port, lmtp_service=lmtp_service,
                 mail_fsync=fsync,
+                mail_location=STORAGES[storage],
                 mail_plugins="$mail_plugins notify bounce" if plugin else ""))
 
     def start(self):
@@ -395,7 +400,7 @@ def cmd_delivery(args):
     for rnd in range(args.rounds):
         for plugin in (False, True):
             inst = Instance(args.modules, "delivery", plugin,
-                            fsync=args.fsync)
+                            fsync=args.fsync, storage=args.storage)
             try:
                 inst.start()
                 deliver_all(inst.port, warmup, args.clients)
@@ -424,8 +429,8 @@ def cmd_delivery(args):
     def med(plugin, key):
         return statistics.median(r[key] for r in results[plugin])
 
-    print("median of %d rounds, %d DSNs, %d clients:" %
-          (args.rounds, args.n, args.clients))
+    print("median of %d rounds, %d DSNs, %d clients, %s:" %
+          (args.rounds, args.n, args.clients, args.storage))
     for plugin in (False, True):
         print("  %-14s p50 %6.2f ms  p99 %6.2f ms  %7.0f msg/s  "
               "server CPU %5.2f ms/msg" %
@@ -438,11 +443,13 @@ def cmd_delivery(args):
     cpu = med(True, "cpu") / med(False, "cpu")
     print("  plugin/baseline: p50 %.3fx  p99 %.3fx  throughput %.3fx  "
           "server CPU %.3fx" % (p50, p99, tput, cpu))
-    print("RESULT delivery_n=%d clients=%d base_p50_ms=%.3f base_p99_ms=%.3f "
+    print("RESULT delivery_storage=%s n=%d clients=%d base_p50_ms=%.3f "
+          "base_p99_ms=%.3f "
           "base_tput=%.1f plugin_p50_ms=%.3f plugin_p99_ms=%.3f plugin_tput=%.1f "
           "p50_ratio=%.3f p99_ratio=%.3f tput_ratio=%.3f base_cpu_ms=%.3f "
           "plugin_cpu_ms=%.3f cpu_ratio=%.3f" %
-          (args.n, args.clients, med(False, "p50"), med(False, "p99"),
+          (args.storage, args.n, args.clients, med(False, "p50"),
+           med(False, "p99"),
            med(False, "tput"), med(True, "p50"), med(True, "p99"),
            med(True, "tput"), p50, p99, tput, med(False, "cpu"),
            med(True, "cpu"), cpu))
@@ -567,6 +574,7 @@ def main():
     d.add_argument("-c", "--clients", type=int, default=4)
     d.add_argument("--warmup", type=int, default=200)
     d.add_argument("--rounds", type=int, default=2)
+    d.add_argument("--storage", choices=sorted(STORAGES), default="maildir")
     d.add_argument("--fsync", default="never",
                    choices=("never", "optimized", "always"),
                    help="mail_fsync for both instances (default never: the "
