@@ -99,4 +99,14 @@ int bounce_addresses_refresh(struct bounce_store *store,
 int bounce_store_rebuild_locked(struct bounce_store *store,
 				       const char **error_r);
 
+/* --- the statements of the queries (bounce-store-query.c), also for
+   the tests that check which indexes they use --- */
+
+const char *bounce_store_list_sql(const struct bounce_store_filter *filter);
+const char *
+bounce_store_addresses_sql(const struct bounce_store_filter *filter,
+			   bool suppressed_only);
+const char *bounce_store_stats_sql(enum bounce_store_stats_by by,
+				   const struct bounce_store_filter *filter);
+
 #endif
