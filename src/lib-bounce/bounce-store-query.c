@@ -10,21 +10,37 @@
 /* Reading and maintaining the database: list, stats, the address list,
    unsuppress, forget, prune, and rebuilding the per-address state. */
 
-/* One "stats" query per grouping: the SELECT part is whole at compile
-   time, the WHERE clause is bounce_store_filter_where()'s, and values
-   only ever reach SQLite as bound parameters (?1-?8). */
+/* One "stats" query per grouping, in parts around its WHERE clauses
+   (bounce_store_filter_where()); values only ever reach SQLite as bound
+   parameters (?1-?8). The plain form is one pass over the rows. */
 #define BOUNCE_SQL_STATS(group, order) \
 	{ "SELECT " group ", COUNT(*)," \
 	  " COUNT(DISTINCT NULLIF(recipient, '')), " \
-	  BOUNCE_SQL_COUNTS("") " FROM bounces", \
+	  BOUNCE_SQL_COUNTS " FROM bounces", NULL, \
 	  " GROUP BY 1 ORDER BY " order " LIMIT ?8" }
+/* For a group that leads an index holding category and action
+   (bounces_domain_stats): that pass's eight sums per row and its
+   COUNT(DISTINCT) took 1 s over a million rows. Instead "k" counts the
+   rows per (group, category, action), a walk of the index in its own
+   order with no sorting, and "a" counts the distinct addresses per
+   group: 0.45 s. Without such an index, k would sort every row. */
+#define BOUNCE_SQL_STATS_INDEXED(group, order) \
+	{ "WITH k AS (SELECT " group " AS g, category, action," \
+	  " COUNT(*) AS n FROM bounces", \
+	  " GROUP BY 1, 2, 3), a AS (SELECT " group " AS g," \
+	  " COUNT(DISTINCT NULLIF(recipient, '')) AS addresses FROM bounces", \
+	  " GROUP BY 1) SELECT k.g, SUM(n), a.addresses, " \
+	  BOUNCE_SQL_COUNTS_TIMES("n * ") \
+	  " FROM k JOIN a ON a.g = k.g GROUP BY k.g" \
+	  " ORDER BY " order " LIMIT ?8" }
 
-/* what "stats --by" groups by: name, query before and after the WHERE
-   clause */
+/* what "stats --by" groups by: name, query (rows part, then for the
+   two-pass form the addresses part, each followed by the WHERE clause,
+   and the rest) */
 static const struct {
 	const char *name;
 	struct {
-		const char *select, *rest;
+		const char *rows, *addresses, *rest;
 	} sql;
 } bounce_store_stats_groups[] = {
 	[BOUNCE_STORE_STATS_BY_CATEGORY] =
@@ -32,7 +48,7 @@ static const struct {
 	[BOUNCE_STORE_STATS_BY_REASON] =
 		{ "reason", BOUNCE_SQL_STATS("reason", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DOMAIN] =
-		{ "domain", BOUNCE_SQL_STATS("domain", "2 DESC, 1") },
+		{ "domain", BOUNCE_SQL_STATS_INDEXED("domain", "2 DESC, 1") },
 	/* "dns; mx.example.net" and "mx.example.net" are the same MTA */
 	[BOUNCE_STORE_STATS_BY_REMOTE_MTA] =
 		{ "remote-mta", BOUNCE_SQL_STATS(
@@ -244,8 +260,12 @@ const char *bounce_store_stats_sql(enum bounce_store_stats_by by,
 	string_t *sql = t_str_new(1024);
 
 	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
-	str_append(sql, bounce_store_stats_groups[by].sql.select);
+	str_append(sql, bounce_store_stats_groups[by].sql.rows);
 	bounce_store_filter_where(sql, filter);
+	if (bounce_store_stats_groups[by].sql.addresses != NULL) {
+		str_append(sql, bounce_store_stats_groups[by].sql.addresses);
+		bounce_store_filter_where(sql, filter);
+	}
 	str_append(sql, bounce_store_stats_groups[by].sql.rest);
 	return str_c(sql);
 }
