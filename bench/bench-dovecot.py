@@ -494,6 +494,22 @@ def vm_field(pid, field):
     return 0
 
 
+def smaps_rss(pid):
+    """Rss in KiB per mapping (file name, or [heap], [stack], [anon])."""
+    rss = {}
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[0] == "Rss:":
+                rss[name] = rss.get(name, 0) + int(fields[1])
+            elif fields and not fields[0].endswith(":"):
+                # a mapping's header: range perms offset dev inode [path]
+                name = (os.path.basename(fields[5]) if len(fields) > 5
+                        else "[anon]")
+    return rss
+
+
 def cmd_memory(args):
     data = big_dsn(args.size_mb)
     small = make_dsn(1, random.Random(1))
@@ -511,6 +527,7 @@ def cmd_memory(args):
             if len(pids) != 1:
                 raise RuntimeError("expected one lmtp process, found %r" % pids)
             base = vm_field(pids[0], "VmHWM")
+            mappings = smaps_rss(pids[0])
             t = client.deliver(b"", b"bench+Bounces@example.com", data)
             peak = vm_field(pids[0], "VmHWM")
             client.quit()
@@ -520,12 +537,20 @@ def cmd_memory(args):
             inst.cleanup()
         if errors:
             print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
-        results[plugin] = (base, peak)
+        results[plugin] = (base, peak, mappings)
         print("%-14s lmtp VmHWM after a small DSN %6d KiB, after the %d MB one %6d KiB (%.2f s)" %
               ("with plugin" if plugin else "without plugin", base,
                len(data) // 1000000, peak, t))
     diff = results[True][1] - results[False][1]
     print("plugin adds %d KiB (%.2f MiB) to the peak RSS" % (diff, diff / 1024.0))
+    # where: Rss per mapping after the small DSN, with minus without
+    without, with_ = results[False][2], results[True][2]
+    names = set(without) | set(with_)
+    print("Rss after the small DSN, by mapping (with minus without):")
+    for name in sorted(names, key=lambda n: without.get(n, 0) - with_.get(n, 0)):
+        d = with_.get(name, 0) - without.get(name, 0)
+        if abs(d) >= 16:
+            print("  %+6d KiB  %s" % (d, name))
     print("RESULT memory_mb=%d base_hwm_kib=%d plugin_hwm_kib=%d diff_kib=%d" %
           (len(data) // 1000000, results[False][1], results[True][1], diff))
 
