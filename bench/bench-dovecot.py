@@ -627,14 +627,16 @@ def cmd_queries(args):
         if os.path.exists(path):
             os.chown(path, MAIL_UID, MAIL_UID)
     conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    # the address with the most rows, and a typical one: list must be
-    # quick for both
+    # the address with the most rows, and a typical one (the median by
+    # row count): list must be quick for both
     heavy, heavy_rows = conn.execute(
         "SELECT recipient, count(*) FROM bounces GROUP BY recipient"
         " ORDER BY 2 DESC LIMIT 1").fetchone()
     typical, typical_rows = conn.execute(
-        "SELECT recipient, count(*) FROM bounces"
-        " WHERE recipient LIKE 'user100000@%' GROUP BY 1").fetchone()
+        "SELECT recipient, n FROM (SELECT recipient, count(*) AS n"
+        " FROM bounces WHERE recipient <> '' GROUP BY 1) ORDER BY n,"
+        " recipient LIMIT 1 OFFSET"
+        " (SELECT count(DISTINCT recipient) / 2 FROM bounces)").fetchone()
     conn.close()
     inst = Instance(args.modules, "queries", True, bounce_db=db)
     queries = [
