@@ -606,6 +606,23 @@ void bounce_store_close(struct bounce_store **_store)
 	i_free(store);
 }
 
+void bounce_store_close_stale(struct bounce_store **_store)
+{
+	struct bounce_store *store = *_store;
+
+	/* Closing the last connection checkpoints the WAL into the database
+	   and deletes it. Through descriptors of files that were replaced,
+	   deleted or damaged since, that would write old pages over
+	   whatever is at the path now (and hide the damage), and delete a
+	   WAL that may belong to the new database. */
+	if (store != NULL && store->db != NULL) {
+		(void)sqlite3_db_config(store->db,
+					SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+					1, NULL);
+	}
+	bounce_store_close(_store);
+}
+
 int bounce_store_begin(struct bounce_store *store, const char **error_r)
 {
 	return bounce_store_exec(store, "BEGIN IMMEDIATE", error_r);

@@ -107,6 +107,10 @@ int bounce_store_open_or_recreate(const char *path,
 				  const char **moved_to_r,
 				  const char **error_r);
 void bounce_store_close(struct bounce_store **store);
+/* Close a connection whose files may have changed under it (deleted,
+   replaced, damaged): without the checkpoint that closing normally
+   does, so that nothing is written through its old descriptors. */
+void bounce_store_close_stale(struct bounce_store **store);
 
 /* Use policy for the per-address state from now on (the default is
    BOUNCE_STORE_DEFAULT_SOFT_LIMIT within ..._SOFT_WINDOW_SECS). */

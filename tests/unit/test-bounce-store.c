@@ -5,6 +5,7 @@
 #include "str.h"
 #include "unlink-directory.h"
 #include "bounce-store-private.h"
+#include "bounce-store-cache.h"
 #include "test-bounce-common.h"
 
 #include <stdio.h>
@@ -198,6 +199,98 @@ static void test_store_open_errors(void **state ATTR_UNUSED)
 	remove_test_dir(dir);
 }
 
+static int64_t record_one(struct bounce_store *store, const char *tag)
+{
+	pool_t pool = pool_alloconly_create("test record", 2048);
+	struct bounce_store_message msg;
+	const char *error;
+	int ret;
+
+	i_zero(&msg);
+	msg.mailbox = "Bounces";
+	msg.mailbox_guid = "0123456789abcdef0123456789abcdef";
+	msg.message_guid = tag;
+	msg.message_id = t_strdup_printf("<%s@mx.example.net>", tag);
+	msg.uid = 1;
+	msg.recorded_at = 1793613604;
+	ret = bounce_store_record(store, &msg, make_report(pool, 1), &error);
+	pool_unref(&pool);
+	return ret;
+}
+
+/* The cached connection is handed out again while its files are the
+   ones at the path, and never once they changed under it. */
+static void test_store_cache(void **state ATTR_UNUSED)
+{
+	const char *dir = make_test_dir();
+	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
+	struct bounce_store *store, *first;
+	const char *error;
+	struct stat st;
+
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	first = store;
+	assert_int_equal(record_one(store, "a"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	assert_null(store);
+
+	/* unchanged: the same connection */
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_ptr_equal(store, first);
+	/* asked for again while out: a connection of its own */
+	struct bounce_store *second;
+	assert_int_equal(bounce_store_cache_open(path, 1000, &second,
+						 &error), 0);
+	assert_ptr_not_equal(second, first);
+	bounce_store_cache_release(&second, FALSE);
+	bounce_store_cache_release(&store, FALSE);
+
+	/* the database deleted: a new one at the path gets the row */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_int_equal(record_one(store, "b"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	assert_int_equal(stat(path, &st), 0);
+
+	/* made read-only: reopened, and the write fails (as root the
+	   mode isn't enforced, so only check the reopen there) */
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	if (geteuid() != 0)
+		assert_int_equal(record_one(store, "c"), -1);
+	bounce_store_cache_release(&store, geteuid() != 0);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	/* its WAL deleted: reopened, not written into the unlinked one */
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_int_equal(record_one(store, "d"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	assert_int_equal(unlink(t_strconcat(path, "-wal", NULL)), 0);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_int_equal(record_one(store, "e"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	assert_int_equal(stat(t_strconcat(path, "-wal", NULL), &st), 0);
+
+	/* after a failure the connection is not kept */
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	bounce_store_cache_release(&store, TRUE);
+	bounce_store_cache_deinit();
+	/* nothing cached any more: a fresh open works */
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_int_equal(record_one(store, "f"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	bounce_store_cache_deinit();
+	remove_test_dir(dir);
+}
+
 /* the first integer of the first row of sql, straight from SQLite */
 static sqlite3_int64 db_int(sqlite3 *db, const char *sql)
 {
@@ -323,6 +416,7 @@ int main(void)
 		test_case(test_store_record_and_list),
 		test_case(test_store_open_errors),
 		test_case(test_store_migrate_to_query_indexes),
+		test_case(test_store_cache),
 	};
 	(void)test_dir;
 	return test_run_group(tests);

@@ -15,6 +15,7 @@
 #include "bounce-keyword.h"
 #include "bounce-classify.h"
 #include "bounce-store.h"
+#include "bounce-store-cache.h"
 #include "bounce-plugin.h"
 
 /* The mail plugin: parse every message saved into the bounce mailbox
@@ -141,21 +142,6 @@ static void bounce_transaction_free(struct bounce_transaction *btxn)
 	pool_unref(&btxn->pool);
 }
 
-static const char *bounce_mailbox_guid(struct bounce_transaction *btxn)
-{
-	struct mailbox_metadata metadata;
-
-	if (btxn->mailbox_guid != NULL)
-		return btxn->mailbox_guid;
-	if (mailbox_get_metadata(btxn->box, MAILBOX_METADATA_GUID,
-				 &metadata) < 0)
-		btxn->mailbox_guid = "";
-	else
-		btxn->mailbox_guid = p_strdup(btxn->pool,
-					      guid_128_to_string(metadata.guid));
-	return btxn->mailbox_guid;
-}
-
 static int bounce_analyze_mail(struct bounce_transaction *btxn,
 			       struct mail *mail, const char *how)
 {
@@ -165,6 +151,12 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 
 	pending = array_append_space(&btxn->pending);
 	pending->how = how;
+	/* before commit: after it, maildir would rewrite dovecot-uidlist
+	   to be sure of the GUID (see bounce-mail-guid.c) */
+	if (btxn->mailbox_guid == NULL) {
+		btxn->mailbox_guid = p_strdup(btxn->pool,
+			bounce_mailbox_guid_lookup(btxn->box));
+	}
 	if (mail_get_first_header(mail, "Message-ID", &value) > 0)
 		pending->message_id = p_strdup(btxn->pool, value);
 
@@ -306,9 +298,9 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 	uint32_t uid;
 	int ret = 0;
 
-	if (bounce_store_open(btxn->buser->set.db_path,
-			      btxn->buser->set.busy_timeout_msecs,
-			      &store, error_r) < 0)
+	if (bounce_store_cache_open(btxn->buser->set.db_path,
+				    btxn->buser->set.busy_timeout_msecs,
+				    &store, error_r) < 0)
 		return -1;
 	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
@@ -332,7 +324,7 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 		}
 		bounce_emit_recorded(btxn, pending, uid);
 	}
-	bounce_store_close(&store);
+	bounce_store_cache_release(&store, ret < 0);
 	return ret;
 }
 
@@ -404,9 +396,6 @@ bounce_mail_transaction_commit(void *txn,
 	}
 	T_BEGIN {
 		bounce_assign_uids(btxn, changes);
-		/* after commit the save has refreshed what the mailbox GUID
-		   is read from; before, it cost a read of its own */
-		(void)bounce_mailbox_guid(btxn);
 		bounce_resolve_message_guids(btxn);
 		ret = bounce_record_all(btxn, &error);
 		if (ret < 0) {
@@ -459,5 +448,7 @@ void bounce_plugin_deinit(void)
 {
 	mail_storage_hooks_remove(&bounce_mail_storage_hooks);
 	notify_unregister(bounce_notify_ctx);
+	bounce_store_cache_deinit();
+	bounce_mailbox_guid_cache_deinit();
 	bounce_classify_deinit();
 }

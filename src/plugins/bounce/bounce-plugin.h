@@ -7,6 +7,7 @@
 #include "bounce-store.h"
 
 struct mail;
+struct mailbox;
 
 #define BOUNCE_DEFAULT_MAILBOX "Bounces"
 #define BOUNCE_DEFAULT_DB "~/bounces.sqlite"
@@ -42,5 +43,10 @@ int bounce_user_settings_read(struct mail_user *user,
    mail's transaction (bounce-mail-keyword.c). Returns 1 if it was
    added, 0 if the message had it already. */
 int bounce_mail_set_keyword(struct mail *mail, const char *keyword);
+
+/* The mailbox's GUID, "" if it can't be read; remembered for the
+   process (bounce-mail-guid.c). */
+const char *bounce_mailbox_guid_lookup(struct mailbox *box);
+void bounce_mailbox_guid_cache_deinit(void);
 
 #endif
