@@ -15,6 +15,7 @@ ratio is what to read; absolute numbers depend on the machine's load.
     bench-dovecot.py --modules DIR delivery [-n 5000] [-c 4] [--rounds 2]
     bench-dovecot.py --modules DIR memory [--size-mb 50]
     bench-dovecot.py --modules DIR classify [--repeat 20] FILE...
+    bench-dovecot.py --modules DIR queries [--runs 3] DB
 
 The last line of each is a machine-readable RESULT line for bench/run.sh.
 """
@@ -72,7 +73,7 @@ namespace inbox {{
 mail_plugins = {mail_plugins}
 plugin {{
   bounce_mailbox = Bounces
-  bounce_db = ~/bounces.sqlite
+  bounce_db = {bounce_db}
 }}
 lmtp_save_to_detail_mailbox = yes
 recipient_delimiter = +
@@ -122,7 +123,7 @@ def in_namespace(modules, argv):
 
 class Instance:
     def __init__(self, modules, name, plugin, lmtp_service="", fsync="never",
-                 storage="maildir"):
+                 storage="maildir", bounce_db="~/bounces.sqlite"):
         self.modules = modules
         self.plugin = plugin
         self.root = tempfile.mkdtemp(prefix="bench-dovecot-")
@@ -139,7 +140,7 @@ class Instance:
             f.write(CONFIG.format(
                 root=self.root, name=name, uid=MAIL_UID,
                 lmtp_port=self.port, lmtp_service=lmtp_service,
-                mail_fsync=fsync,
+                mail_fsync=fsync, bounce_db=bounce_db,
                 mail_location=STORAGES[storage],
                 mail_plugins="$mail_plugins notify bounce" if plugin else ""))
 
@@ -499,6 +500,22 @@ def vm_field(pid, field):
     return 0
 
 
+def smaps_rss(pid):
+    """Rss in KiB per mapping (file name, or [heap], [stack], [anon])."""
+    rss = {}
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[0] == "Rss:":
+                rss[name] = rss.get(name, 0) + int(fields[1])
+            elif fields and not fields[0].endswith(":"):
+                # a mapping's header: range perms offset dev inode [path]
+                name = (os.path.basename(fields[5]) if len(fields) > 5
+                        else "[anon]")
+    return rss
+
+
 def cmd_memory(args):
     data = big_dsn(args.size_mb)
     small = make_dsn(1, random.Random(1))
@@ -516,6 +533,7 @@ def cmd_memory(args):
             if len(pids) != 1:
                 raise RuntimeError("expected one lmtp process, found %r" % pids)
             base = vm_field(pids[0], "VmHWM")
+            mappings = smaps_rss(pids[0])
             t = client.deliver(b"", b"bench+Bounces@example.com", data)
             peak = vm_field(pids[0], "VmHWM")
             client.quit()
@@ -525,12 +543,20 @@ def cmd_memory(args):
             inst.cleanup()
         if errors:
             print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
-        results[plugin] = (base, peak)
+        results[plugin] = (base, peak, mappings)
         print("%-14s lmtp VmHWM after a small DSN %6d KiB, after the %d MB one %6d KiB (%.2f s)" %
               ("with plugin" if plugin else "without plugin", base,
                len(data) // 1000000, peak, t))
     diff = results[True][1] - results[False][1]
     print("plugin adds %d KiB (%.2f MiB) to the peak RSS" % (diff, diff / 1024.0))
+    # where: Rss per mapping after the small DSN, with minus without
+    without, with_ = results[False][2], results[True][2]
+    names = set(without) | set(with_)
+    print("Rss after the small DSN, by mapping (with minus without):")
+    for name in sorted(names, key=lambda n: without.get(n, 0) - with_.get(n, 0)):
+        d = with_.get(name, 0) - without.get(name, 0)
+        if abs(d) >= 16:
+            print("  %+6d KiB  %s" % (d, name))
     print("RESULT memory_mb=%d base_hwm_kib=%d plugin_hwm_kib=%d diff_kib=%d" %
           (len(data) // 1000000, results[False][1], results[True][1], diff))
 
@@ -564,6 +590,98 @@ def cmd_classify(args):
           (len(files), len(files) / cpu, len(files) / wall))
 
 
+def doveadm_timed(inst, args, runs):
+    """Run `doveadm ARGS` runs times; returns the median wall and CPU
+    seconds (doveadm's own, start-up included, via RUSAGE_CHILDREN) and
+    the lines it printed."""
+    walls, cpus = [], []
+    lines = 0
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        out = subprocess.run(in_namespace(inst.modules,
+                             ["doveadm", "-c", inst.conf] + args),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if out.returncode != 0:
+            sys.stderr.write(out.stderr.decode(errors="replace")[-2000:])
+            raise SystemExit("doveadm %s failed (%d)" %
+                             (" ".join(args), out.returncode))
+        cpus.append((after.ru_utime - before.ru_utime) +
+                    (after.ru_stime - before.ru_stime))
+        lines = out.stdout.count(b"\n")
+    return statistics.median(walls), statistics.median(cpus), lines
+
+
+def cmd_queries(args):
+    """The doveadm commands of the query goals, on a database made by
+    bench-gen-db: a user whose bounce_db is that file."""
+    import sqlite3
+    db = os.path.abspath(args.db)
+    # doveadm runs as the mail user and opens the database read-write;
+    # in WAL mode it creates -wal and -shm next to it and deletes them
+    # on close. Where it can't, every open re-reads the WAL left behind
+    # (after a migration: the whole new index), which is not the cost
+    # of a query.
+    st = os.stat(os.path.dirname(db))
+    if st.st_uid != MAIL_UID and (st.st_mode & 0o1777) != 0o1777:
+        raise SystemExit("%s: the mail user (uid %d) must be able to create "
+                         "files there (mode 1777 like /dev/shm, or owned by "
+                         "it)" % (os.path.dirname(db), MAIL_UID))
+    for path in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(path):
+            os.chown(path, MAIL_UID, MAIL_UID)
+    conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    # the address with the most rows, and a typical one (the median by
+    # row count): list must be quick for both
+    heavy, heavy_rows = conn.execute(
+        "SELECT recipient, count(*) FROM bounces GROUP BY recipient"
+        " ORDER BY 2 DESC LIMIT 1").fetchone()
+    typical, typical_rows = conn.execute(
+        "SELECT recipient, n FROM (SELECT recipient, count(*) AS n"
+        " FROM bounces WHERE recipient <> '' GROUP BY 1) ORDER BY n,"
+        " recipient LIMIT 1 OFFSET"
+        " (SELECT count(DISTINCT recipient) / 2 FROM bounces)").fetchone()
+    conn.close()
+    inst = Instance(args.modules, "queries", True, bounce_db=db)
+    queries = [
+        ("stats_by_domain", ["bounce", "stats", "-u", "bench", "--by", "domain"]),
+        ("list_recipient_typical",
+         ["bounce", "list", "-u", "bench", "--recipient", typical]),
+        ("list_recipient_heavy",
+         ["bounce", "list", "-u", "bench", "--recipient", heavy]),
+        ("export_suppressed",
+         ["bounce", "export", "-u", "bench", "--what", "suppressed"]),
+        # what every command pays before its query: process start-up,
+        # configuration, userdb lookup, opening the database
+        ("startup_floor",
+         ["bounce", "list", "-u", "bench", "--recipient", "nobody@example.com"]),
+    ]
+    print("list --recipient: typical %s (%d rows), heaviest %s (%d rows)" %
+          (typical, typical_rows, heavy, heavy_rows))
+    try:
+        inst.start()
+        # the first open migrates an older database in place: timed
+        # apart, it is not what the queries cost
+        first, _, _ = doveadm_timed(inst, queries[-1][1], 1)
+        print("first doveadm open (migrates an old schema): %.2f s wall" % first)
+        for name, argv in queries:
+            doveadm_timed(inst, argv, 1)  # warm the page cache
+            wall, cpu, lines = doveadm_timed(inst, argv, args.runs)
+            print("%-24s %8.1f ms wall  %8.1f ms CPU  %7d lines  (doveadm %s)" %
+                  (name, wall * 1000, cpu * 1000, lines, " ".join(argv[:2])))
+            print("RESULT doveadm_query=%s wall_ms=%.1f cpu_ms=%.1f lines=%d" %
+                  (name, wall * 1000, cpu * 1000, lines))
+            sys.stdout.flush()
+        errors = inst.errors()
+    finally:
+        inst.stop()
+        inst.cleanup()
+    if errors:
+        print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--modules", required=True,
@@ -584,9 +702,12 @@ def main():
     c = sub.add_parser("classify")
     c.add_argument("--repeat", type=int, default=20)
     c.add_argument("files", nargs="+")
+    q = sub.add_parser("queries")
+    q.add_argument("--runs", type=int, default=3)
+    q.add_argument("db")
     args = p.parse_args()
     {"delivery": cmd_delivery, "memory": cmd_memory,
-     "classify": cmd_classify}[args.cmd](args)
+     "classify": cmd_classify, "queries": cmd_queries}[args.cmd](args)
 
 
 if __name__ == "__main__":

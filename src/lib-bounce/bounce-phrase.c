@@ -176,7 +176,10 @@ static void ac_link(struct bounce_phrase_set *set)
 	for (unsigned int c = 0; c < 256; c++)
 		set->root_next[c] = ac_child(set, 0, c);
 
-	t_array_init(&queue, array_count(&set->nodes));
+	/* on the heap, not the data stack: a queue of the big phrase set
+	   (tens of KiB) made the process's data stack grow a block it
+	   keeps for good */
+	i_array_init(&queue, array_count(&set->nodes));
 	for (child = ac_node(set, 0)->first_child; child != 0;
 	     child = ac_node(set, child)->next_sibling) {
 		ac_node(set, child)->fail = 0;
@@ -195,6 +198,21 @@ static void ac_link(struct bounce_phrase_set *set)
 			array_push_back(&queue, &child);
 		}
 	}
+	array_free(&queue);
+}
+
+/* The trie grew by doubling: keep the nodes in a buffer of their own
+   size (a quarter less for the phrase rules' trie), for the process's
+   lifetime. */
+static void ac_compact(struct bounce_phrase_set *set)
+{
+	ARRAY_TYPE(bounce_ac_node) nodes;
+
+	i_array_init(&nodes, array_count(&set->nodes));
+	array_append_array(&nodes, &set->nodes);
+	array_free(&set->nodes);
+	set->nodes = nodes;
+	set->node_base = array_front_modifiable(&set->nodes);
 }
 
 static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
@@ -227,6 +245,7 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 	T_BEGIN {
 		ac_link(set);
 	} T_END;
+	ac_compact(set);
 	return set;
 }
 
@@ -316,6 +335,7 @@ bounce_phrase_set_create_literal(const char *const *needles,
 		}
 		ac_link(set);
 	} T_END;
+	ac_compact(set);
 	bounce_phrase_set_build_dfa(set);
 	return set;
 }

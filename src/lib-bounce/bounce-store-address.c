@@ -95,7 +95,7 @@ static int bounce_address_load_counts(struct bounce_store *store,
 	sqlite3_stmt *stmt;
 	int ret;
 
-	if (bounce_store_prepare(store, "SELECT " BOUNCE_SQL_COUNTS("")
+	if (bounce_store_prepare(store, "SELECT " BOUNCE_SQL_COUNTS
 				 " FROM bounces WHERE" BOUNCE_SQL_COUNTED,
 				 &stmt, error_r) < 0)
 		return -1;

@@ -25,16 +25,18 @@ struct bounce_store {
 
 /* A delay notice is recorded but counts in "delayed", never in its
    category; only a failure (or a report with no action, as ARF and
-   auto-replies have) can count towards suppression. */
-#define BOUNCE_SQL_COUNTS(cond) \
-	"SUM(category = 'hard' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'soft' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'internal' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'complaint' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'autoreply' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'unknown' AND action <> 'delayed'" cond ")," \
-	" SUM(category = 'delivered' AND action <> 'delayed'" cond ")," \
-	" SUM(action = 'delayed'" cond ")"
+   auto-replies have) can count towards suppression. Each row counts
+   once, or factor times ("n * ": a row standing for n rows). */
+#define BOUNCE_SQL_COUNTS_TIMES(factor) \
+	"SUM(" factor "(category = 'hard' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'soft' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'internal' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'complaint' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'autoreply' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'unknown' AND action <> 'delayed'))," \
+	" SUM(" factor "(category = 'delivered' AND action <> 'delayed'))," \
+	" SUM(" factor "(action = 'delayed'))"
+#define BOUNCE_SQL_COUNTS BOUNCE_SQL_COUNTS_TIMES("")
 #define BOUNCE_SQL_FAILED "action IN ('failed', '')"
 
 /* --- per-address state (bounce-store-address.c) --- */
@@ -98,5 +100,15 @@ int bounce_addresses_refresh(struct bounce_store *store,
 				    const char **error_r);
 int bounce_store_rebuild_locked(struct bounce_store *store,
 				       const char **error_r);
+
+/* --- the statements of the queries (bounce-store-query.c), also for
+   the tests that check which indexes they use --- */
+
+const char *bounce_store_list_sql(const struct bounce_store_filter *filter);
+const char *
+bounce_store_addresses_sql(const struct bounce_store_filter *filter,
+			   bool suppressed_only);
+const char *bounce_store_stats_sql(enum bounce_store_stats_by by,
+				   const struct bounce_store_filter *filter);
 
 #endif

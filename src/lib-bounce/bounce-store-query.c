@@ -10,37 +10,45 @@
 /* Reading and maintaining the database: list, stats, the address list,
    unsuppress, forget, prune, and rebuilding the per-address state. */
 
-/* The filter of list and stats: ?1 since, ?2 until, ?3 category,
-   ?4 reason, ?5 recipient, ?6 domain, ?7 id. Every filter is always
-   present and disabled by a NULL parameter, so there's one statement
-   and no SQL built from input. */
-#define BOUNCE_SQL_FILTER \
-	" (?1 IS NULL OR bounced_at >= ?1) AND" \
-	" (?2 IS NULL OR bounced_at < ?2) AND" \
-	" (?3 IS NULL OR category = ?3) AND" \
-	" (?4 IS NULL OR reason = ?4) AND" \
-	" (?5 IS NULL OR recipient = ?5) AND" \
-	" (?6 IS NULL OR domain = ?6) AND" \
-	" (?7 IS NULL OR id = ?7)"
-
-/* One "stats" query per grouping, whole at compile time: values only
-   ever reach SQLite as bound parameters (?1-?8). */
+/* One "stats" query per grouping, in parts around its WHERE clauses
+   (bounce_store_filter_where()); values only ever reach SQLite as bound
+   parameters (?1-?8). The plain form is one pass over the rows. */
 #define BOUNCE_SQL_STATS(group, order) \
-	"SELECT " group ", COUNT(*), COUNT(DISTINCT NULLIF(recipient, '')), " \
-	BOUNCE_SQL_COUNTS("") " FROM bounces WHERE" BOUNCE_SQL_FILTER \
-	" GROUP BY 1 ORDER BY " order " LIMIT ?8"
+	{ "SELECT " group ", COUNT(*)," \
+	  " COUNT(DISTINCT NULLIF(recipient, '')), " \
+	  BOUNCE_SQL_COUNTS " FROM bounces", NULL, \
+	  " GROUP BY 1 ORDER BY " order " LIMIT ?8" }
+/* For a group that leads an index holding category and action
+   (bounces_domain_stats): that pass's eight sums per row and its
+   COUNT(DISTINCT) took 1 s over a million rows. Instead "k" counts the
+   rows per (group, category, action), a walk of the index in its own
+   order with no sorting, and "a" counts the distinct addresses per
+   group: 0.45 s. Without such an index, k would sort every row. */
+#define BOUNCE_SQL_STATS_INDEXED(group, order) \
+	{ "WITH k AS (SELECT " group " AS g, category, action," \
+	  " COUNT(*) AS n FROM bounces", \
+	  " GROUP BY 1, 2, 3), a AS (SELECT " group " AS g," \
+	  " COUNT(DISTINCT NULLIF(recipient, '')) AS addresses FROM bounces", \
+	  " GROUP BY 1) SELECT k.g, SUM(n), a.addresses, " \
+	  BOUNCE_SQL_COUNTS_TIMES("n * ") \
+	  " FROM k JOIN a ON a.g = k.g GROUP BY k.g" \
+	  " ORDER BY " order " LIMIT ?8" }
 
-/* what "stats --by" groups by: name, query */
+/* what "stats --by" groups by: name, query (rows part, then for the
+   two-pass form the addresses part, each followed by the WHERE clause,
+   and the rest) */
 static const struct {
 	const char *name;
-	const char *sql;
+	struct {
+		const char *rows, *addresses, *rest;
+	} sql;
 } bounce_store_stats_groups[] = {
 	[BOUNCE_STORE_STATS_BY_CATEGORY] =
 		{ "category", BOUNCE_SQL_STATS("category", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_REASON] =
 		{ "reason", BOUNCE_SQL_STATS("reason", "2 DESC, 1") },
 	[BOUNCE_STORE_STATS_BY_DOMAIN] =
-		{ "domain", BOUNCE_SQL_STATS("domain", "2 DESC, 1") },
+		{ "domain", BOUNCE_SQL_STATS_INDEXED("domain", "2 DESC, 1") },
 	/* "dns; mx.example.net" and "mx.example.net" are the same MTA */
 	[BOUNCE_STORE_STATS_BY_REMOTE_MTA] =
 		{ "remote-mta", BOUNCE_SQL_STATS(
@@ -131,33 +139,45 @@ static int bounce_store_each_row(struct bounce_store *store,
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 
-/* The WHERE clause of "list" with only the filters that are set: a
-   "(?5 IS NULL OR recipient = ?5)" form keeps SQLite from using the
-   recipient and domain indexes, and a list for one address among a
-   million rows became a full scan. The clauses are fixed text; values
-   are still only ever bound (bounce_store_bind_filter()). */
-static const char *
-bounce_store_list_where(const struct bounce_store_filter *filter)
+/* The WHERE clause of list and stats with only the filters that are
+   set (?1 since, ?2 until, ?3 category, ?4 reason, ?5 recipient,
+   ?6 domain, ?7 id). A "(?5 IS NULL OR recipient = ?5)" form keeps
+   SQLite from using an index for the term, and it names every filtered
+   column, so no index covers the query: a list for one address among a
+   million rows became a full scan, and "stats --by domain" read every
+   row instead of only its covering index. The clauses are fixed text;
+   values are still only ever bound (bounce_store_bind_filter()). */
+static void bounce_store_filter_where(string_t *sql,
+				      const struct bounce_store_filter *filter)
+{
+	str_append(sql, " WHERE");
+	if (filter->since != 0)
+		str_append(sql, " bounced_at >= ?1 AND");
+	if (filter->until != 0)
+		str_append(sql, " bounced_at < ?2 AND");
+	if (filter->category != NULL)
+		str_append(sql, " category = ?3 AND");
+	if (filter->reason != NULL)
+		str_append(sql, " reason = ?4 AND");
+	if (filter->recipient != NULL)
+		str_append(sql, " recipient = ?5 AND");
+	if (filter->domain != NULL)
+		str_append(sql, " domain = ?6 AND");
+	if (filter->id != 0)
+		str_append(sql, " id = ?7 AND");
+	str_append(sql, " 1");
+}
+
+const char *bounce_store_list_sql(const struct bounce_store_filter *filter)
 {
 	string_t *where = t_str_new(128);
 
-	str_append(where, " FROM bounces WHERE");
-	if (filter->since != 0)
-		str_append(where, " bounced_at >= ?1 AND");
-	if (filter->until != 0)
-		str_append(where, " bounced_at < ?2 AND");
-	if (filter->category != NULL)
-		str_append(where, " category = ?3 AND");
-	if (filter->reason != NULL)
-		str_append(where, " reason = ?4 AND");
-	if (filter->recipient != NULL)
-		str_append(where, " recipient = ?5 AND");
-	if (filter->domain != NULL)
-		str_append(where, " domain = ?6 AND");
-	if (filter->id != 0)
-		str_append(where, " id = ?7 AND");
-	str_append(where, " 1 ORDER BY id LIMIT ?8");
-	return str_c(where);
+	str_append(where, " FROM bounces");
+	bounce_store_filter_where(where, filter);
+	str_append(where, " ORDER BY id LIMIT ?8");
+	return bounce_store_select_sql(bounce_store_bounce_columns,
+				       bounce_store_bounce_columns_count,
+				       str_c(where));
 }
 
 int bounce_store_list(struct bounce_store *store,
@@ -167,15 +187,45 @@ int bounce_store_list(struct bounce_store *store,
 {
 	sqlite3_stmt *stmt;
 
-	if (bounce_store_prepare(store, bounce_store_select_sql(
-			bounce_store_bounce_columns,
-			bounce_store_bounce_columns_count,
-			bounce_store_list_where(filter)), &stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_list_sql(filter),
+				 &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);
 	return bounce_store_each_row(store, stmt,
 				     bounce_store_bounce_columns_count,
 				     callback, context, error_r);
+}
+
+/* The address list's WHERE and ORDER BY with only the filters that are
+   set, for the reasons of bounce_store_filter_where(): the suppressed
+   list then walks addresses_state in its order instead of sorting every
+   address's row (4 s for 160,000 suppressed addresses, now 1 s).
+   since/until: when it was suppressed, or when it last bounced.
+   ?1 since, ?2 until, ?3 limit, ?5 address, ?6 domain. */
+const char *
+bounce_store_addresses_sql(const struct bounce_store_filter *filter,
+			   bool suppressed_only)
+{
+	const char *at = suppressed_only ? "suppressed_at" : "last_bounce_at";
+	string_t *sql = t_str_new(128);
+
+	str_append(sql, " FROM addresses WHERE");
+	if (suppressed_only)
+		str_append(sql, " state = 'suppressed' AND");
+	if (filter->since != 0)
+		str_printfa(sql, " %s >= ?1 AND", at);
+	if (filter->until != 0)
+		str_printfa(sql, " %s < ?2 AND", at);
+	if (filter->recipient != NULL)
+		str_append(sql, " address = ?5 AND");
+	if (filter->domain != NULL)
+		str_append(sql, " domain = ?6 AND");
+	str_append(sql, suppressed_only ?
+		   " 1 ORDER BY suppressed_at, address LIMIT ?3" :
+		   " 1 ORDER BY address LIMIT ?3");
+	return bounce_store_select_sql(bounce_store_address_columns,
+				       bounce_store_address_columns_count,
+				       str_c(sql));
 }
 
 int bounce_store_list_addresses(struct bounce_store *store,
@@ -186,20 +236,8 @@ int bounce_store_list_addresses(struct bounce_store *store,
 {
 	sqlite3_stmt *stmt;
 
-	/* since/until: when it was suppressed, or when it last bounced */
-	if (bounce_store_prepare(store, bounce_store_select_sql(
-			bounce_store_address_columns,
-			bounce_store_address_columns_count,
-			" FROM addresses WHERE"
-			" (?4 = 0 OR state = 'suppressed') AND"
-			" (?1 IS NULL OR (CASE ?4 WHEN 0 THEN last_bounce_at"
-			"  ELSE suppressed_at END) >= ?1) AND"
-			" (?2 IS NULL OR (CASE ?4 WHEN 0 THEN last_bounce_at"
-			"  ELSE suppressed_at END) < ?2) AND"
-			" (?5 IS NULL OR address = ?5) AND"
-			" (?6 IS NULL OR domain = ?6)"
-			" ORDER BY CASE ?4 WHEN 0 THEN 0 ELSE suppressed_at END,"
-			" address LIMIT ?3"), &stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_addresses_sql(
+			filter, suppressed_only), &stmt, error_r) < 0)
 		return -1;
 	if (filter->since != 0)
 		(void)sqlite3_bind_int64(stmt, 1, filter->since);
@@ -207,7 +245,6 @@ int bounce_store_list_addresses(struct bounce_store *store,
 		(void)sqlite3_bind_int64(stmt, 2, filter->until);
 	(void)sqlite3_bind_int64(stmt, 3, filter->limit == 0 ? -1 :
 				 (sqlite3_int64)filter->limit);
-	(void)sqlite3_bind_int(stmt, 4, suppressed_only ? 1 : 0);
 	if (filter->recipient != NULL)
 		bounce_bind_str(stmt, 5, t_str_lcase(filter->recipient));
 	if (filter->domain != NULL)
@@ -215,6 +252,22 @@ int bounce_store_list_addresses(struct bounce_store *store,
 	return bounce_store_each_row(store, stmt,
 				     bounce_store_address_columns_count,
 				     callback, context, error_r);
+}
+
+const char *bounce_store_stats_sql(enum bounce_store_stats_by by,
+				   const struct bounce_store_filter *filter)
+{
+	string_t *sql = t_str_new(1024);
+
+	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
+	str_append(sql, bounce_store_stats_groups[by].sql.rows);
+	bounce_store_filter_where(sql, filter);
+	if (bounce_store_stats_groups[by].sql.addresses != NULL) {
+		str_append(sql, bounce_store_stats_groups[by].sql.addresses);
+		bounce_store_filter_where(sql, filter);
+	}
+	str_append(sql, bounce_store_stats_groups[by].sql.rest);
+	return str_c(sql);
 }
 
 int bounce_store_stats(struct bounce_store *store,
@@ -225,8 +278,7 @@ int bounce_store_stats(struct bounce_store *store,
 {
 	sqlite3_stmt *stmt;
 
-	i_assert(by < N_ELEMENTS(bounce_store_stats_groups));
-	if (bounce_store_prepare(store, bounce_store_stats_groups[by].sql,
+	if (bounce_store_prepare(store, bounce_store_stats_sql(by, filter),
 				 &stmt, error_r) < 0)
 		return -1;
 	bounce_store_bind_filter(stmt, filter);

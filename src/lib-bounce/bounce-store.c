@@ -88,6 +88,13 @@ static const char *const bounce_store_migrations[] = {
 	" counted_after_at INTEGER NOT NULL DEFAULT 0,"
 	" counted_after_id INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX addresses_state ON addresses (state, suppressed_at);",
+	/* 2 -> 3: "stats --by domain" over a million rows read every
+	   600-byte row; with every column it reads in the index it walks
+	   only the index, in group order. Its prefix serves the lookups by
+	   domain, so bounces_domain would only cost writes. */
+	"CREATE INDEX bounces_domain_stats ON bounces"
+	" (domain, category, action, recipient, bounced_at);"
+	"DROP INDEX bounces_domain;",
 };
 /* the first schema version with the addresses table */
 #define BOUNCE_STORE_MAX_CACHED_STMTS 32

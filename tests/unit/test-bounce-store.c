@@ -4,13 +4,14 @@
 #include "array.h"
 #include "str.h"
 #include "unlink-directory.h"
-#include "bounce-store.h"
+#include "bounce-store-private.h"
 #include "bounce-store-cache.h"
 #include "test-bounce-common.h"
 
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 
 /* The record step against real SQLite files in a temporary directory. */
 
@@ -290,11 +291,131 @@ static void test_store_cache(void **state ATTR_UNUSED)
 	remove_test_dir(dir);
 }
 
+/* the first integer of the first row of sql, straight from SQLite */
+static sqlite3_int64 db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	sqlite3_int64 value;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return value;
+}
+
+static bool db_has_index(sqlite3 *db, const char *name)
+{
+	return db_int(db, t_strdup_printf(
+		"SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'index' AND name = '%s'", name)) == 1;
+}
+
+/* EXPLAIN QUERY PLAN of sql: its steps, one a line */
+static const char *db_query_plan(sqlite3 *db, const char *sql)
+{
+	string_t *plan = t_str_new(256);
+	sqlite3_stmt *stmt;
+
+	assert_int_equal(sqlite3_prepare_v2(db, t_strconcat(
+		"EXPLAIN QUERY PLAN ", sql, NULL), -1, &stmt, NULL), SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		str_append(plan, (const char *)sqlite3_column_text(stmt, 3));
+		str_append_c(plan, '\n');
+	}
+	sqlite3_finalize(stmt);
+	return str_c(plan);
+}
+
+static void assert_plan_contains(sqlite3 *db, const char *sql,
+				 const char *step)
+{
+	const char *plan = db_query_plan(db, sql);
+
+	if (strstr(plan, step) == NULL)
+		fail_msg("plan lacks \"%s\":\n%s\nfor %s", step, plan, sql);
+}
+
+static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
+{
+	const char *dir = make_test_dir();
+	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
+	pool_t pool = pool_alloconly_create("test", 4096);
+	struct bounce_store_filter filter;
+	struct bounce_store_message msg;
+	struct bounce_store *store;
+	const char *error;
+	sqlite3 *db;
+
+	assert_int_equal(bounce_store_open(path, 1000, &store, &error), 0);
+	i_zero(&msg);
+	msg.mailbox = "Bounces";
+	msg.message_id = "<dsn-1@mx.example.net>";
+	msg.recorded_at = 1793613604;
+	assert_int_equal(bounce_store_record(store, &msg,
+					     make_report(pool, 3), &error), 3);
+	bounce_store_close(&store);
+
+	/* make it the database that schema version 2 left: its index on
+	   domain, none of the query indexes */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"DROP INDEX bounces_domain_stats;"
+		"CREATE INDEX bounces_domain ON bounces (domain);"
+		"PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* opening it upgrades it in place, rows and all */
+	assert_int_equal(bounce_store_open(path, 1000, &store, &error), 0);
+	assert_int_equal(db_int(store->db, "PRAGMA user_version"), 3);
+	assert_true(db_has_index(store->db, "bounces_domain_stats"));
+	assert_false(db_has_index(store->db, "bounces_domain"));
+	assert_true(db_has_index(store->db, "bounces_recipient"));
+	assert_int_equal(db_int(store->db, "SELECT count(*) FROM bounces"), 3);
+	assert_int_equal(db_int(store->db,
+		"SELECT count(*) FROM addresses"
+		" WHERE state = 'suppressed'"), 3);
+
+	/* and the statements doveadm runs use the indexes: stats reads
+	   only the covering index, in domain order ... */
+	i_zero(&filter);
+	assert_plan_contains(store->db, bounce_store_stats_sql(
+		BOUNCE_STORE_STATS_BY_DOMAIN, &filter),
+		"SCAN bounces USING COVERING INDEX bounces_domain_stats");
+	filter.since = 1793613600;
+	assert_plan_contains(store->db, bounce_store_stats_sql(
+		BOUNCE_STORE_STATS_BY_DOMAIN, &filter),
+		"USING COVERING INDEX bounces_domain_stats");
+	/* ... list looks the address up ... */
+	i_zero(&filter);
+	filter.recipient = "user1@example.org";
+	assert_plan_contains(store->db, bounce_store_list_sql(&filter),
+		"SEARCH bounces USING INDEX bounces_recipient (recipient=?)");
+	i_zero(&filter);
+	filter.domain = "example.org";
+	assert_plan_contains(store->db, bounce_store_list_sql(&filter),
+		"SEARCH bounces USING INDEX bounces_domain_stats (domain=?)");
+	/* ... and the suppressed list walks them in order, no full sort */
+	i_zero(&filter);
+	assert_plan_contains(store->db,
+		bounce_store_addresses_sql(&filter, TRUE),
+		"SEARCH addresses USING INDEX addresses_state (state=?)");
+	if (strstr(db_query_plan(store->db, bounce_store_addresses_sql(
+			&filter, TRUE)), "TEMP B-TREE FOR ORDER BY") != NULL)
+		fail_msg("the suppressed list sorts every row");
+	bounce_store_close(&store);
+
+	pool_unref(&pool);
+	remove_test_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		test_case(test_store_record_and_list),
 		test_case(test_store_open_errors),
+		test_case(test_store_migrate_to_query_indexes),
 		test_case(test_store_cache),
 	};
 	(void)test_dir;
