@@ -123,7 +123,8 @@ def in_namespace(modules, argv):
 
 class Instance:
     def __init__(self, modules, name, plugin, lmtp_service="", fsync="never",
-                 storage="maildir", bounce_db="~/bounces.sqlite"):
+                 storage="maildir", bounce_db="~/bounces.sqlite",
+                 extra_conf=""):
         self.modules = modules
         self.plugin = plugin
         self.root = tempfile.mkdtemp(prefix="bench-dovecot-")
@@ -142,7 +143,8 @@ class Instance:
                 lmtp_port=self.port, lmtp_service=lmtp_service,
                 mail_fsync=fsync, bounce_db=bounce_db,
                 mail_location=STORAGES[storage],
-                mail_plugins="$mail_plugins notify bounce" if plugin else ""))
+                mail_plugins="$mail_plugins notify bounce" if plugin else "")
+                + extra_conf)
 
     def start(self):
         subprocess.run(in_namespace(self.modules, ["dovecot", "-c", self.conf]),
@@ -614,6 +616,51 @@ def doveadm_timed(inst, args, runs):
     return statistics.median(walls), statistics.median(cpus), lines
 
 
+HTTP_PASSWORD = "bench-secret"
+# The doveadm HTTP API, as a list app would use it: one doveadm-server
+# process serving request after request (Dovecot's default forks one per
+# connection: service_count = 1).
+HTTP_CONF = """
+doveadm_password = %s
+service doveadm {
+  service_count = 0
+  process_min_avail = 1
+  inet_listener http {
+    address = 127.0.0.1
+    port = %d
+  }
+}
+"""
+
+
+def http_api(port, command, params):
+    import base64
+    import json
+    import urllib.request
+    body = json.dumps([[command, params, "bench"]]).encode()
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d/doveadm/v1" % port, data=body,
+        headers={"Content-Type": "application/json",
+                 "Authorization": "Basic " + base64.b64encode(
+                     b"doveadm:" + HTTP_PASSWORD.encode()).decode()})
+    with urllib.request.urlopen(req, timeout=60) as res:
+        reply = json.loads(res.read().decode())
+    if reply[0][0] != "doveadmResponse":
+        raise SystemExit("HTTP API %s failed: %r" % (command, reply))
+    return reply[0][1]
+
+
+def http_timed(port, command, params, runs):
+    """Median wall seconds of runs requests, and the rows of the last."""
+    walls = []
+    rows = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        rows = http_api(port, command, params)
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls), len(rows)
+
+
 def cmd_queries(args):
     """The doveadm commands of the query goals, on a database made by
     bench-gen-db: a user whose bounce_db is that file."""
@@ -644,7 +691,9 @@ def cmd_queries(args):
         " recipient LIMIT 1 OFFSET"
         " (SELECT count(DISTINCT recipient) / 2 FROM bounces)").fetchone()
     conn.close()
-    inst = Instance(args.modules, "queries", True, bounce_db=db)
+    http_port = free_port()
+    inst = Instance(args.modules, "queries", True, bounce_db=db,
+                    extra_conf=HTTP_CONF % (HTTP_PASSWORD, http_port))
     queries = [
         ("stats_by_domain", ["bounce", "stats", "-u", "bench", "--by", "domain"]),
         ("list_recipient_typical",
@@ -673,6 +722,20 @@ def cmd_queries(args):
                   (name, wall * 1000, cpu * 1000, lines, " ".join(argv[:2])))
             print("RESULT doveadm_query=%s wall_ms=%.1f cpu_ms=%.1f lines=%d" %
                   (name, wall * 1000, cpu * 1000, lines))
+            sys.stdout.flush()
+        # list --recipient as list apps ask for it: over the HTTP API,
+        # where no doveadm process starts per request
+        for name, recipient in (("list_recipient_typical", typical),
+                                ("list_recipient_heavy", heavy),
+                                ("startup_floor", "nobody@example.com")):
+            params = {"user": "bench", "recipient": recipient}
+            http_timed(http_port, "bounceList", params, 1)
+            wall, rows = http_timed(http_port, "bounceList", params,
+                                    args.runs * 3)
+            print("%-24s %8.1f ms wall  %7d rows  (HTTP API bounceList)" %
+                  (name, wall * 1000, rows))
+            print("RESULT http_query=%s wall_ms=%.1f rows=%d" %
+                  (name, wall * 1000, rows))
             sys.stdout.flush()
         errors = inst.errors()
     finally:

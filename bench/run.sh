@@ -218,6 +218,9 @@ awk '
 		} else if ($2 ~ /^query=/) {
 			q = $0; sub(/.*query=/, "", q); sub(/ .*/, "", q)
 			if (kv[1] == "ms") qms[q] = kv[2]
+		} else if ($2 ~ /^http_query=/) {
+			q = $2; sub(/.*=/, "", q)
+			if (kv[1] == "wall_ms") hwall[q] = kv[2]
 		} else if ($2 ~ /^doveadm_query=/) {
 			q = $2; sub(/.*=/, "", q)
 			if (kv[1] == "wall_ms") dwall[q] = kv[2]
@@ -249,5 +252,7 @@ END {
 			printf "%s: %s ms CPU in sqlite3 (goal <= %d ms)\n", g[1], qms[g[1]], g[2]
 		if (dwall[g[1]] != "")
 			printf "%s through doveadm: %s ms wall, %s ms CPU (start-up alone: %s ms wall)\n", g[1], dwall[g[1]], dcpu[g[1]], dwall["startup_floor"]
+		if (hwall[g[1]] != "")
+			printf "%s over the HTTP API: %s ms wall (goal <= %d ms)\n", g[1], hwall[g[1]], g[2]
 	}
 }' "$summary" | tee -a "$summary"
