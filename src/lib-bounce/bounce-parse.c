@@ -41,12 +41,34 @@ enum bounce_part_kind {
 	BOUNCE_PART_HEADER_TEXT,
 };
 
+/* Which of a part's headers go through the decoder. Decoding a header
+   (encoded words, UTF-8 validation, a copy) costs more than parsing it,
+   so only those that are kept or that the decoder itself needs are
+   decoded. */
+enum bounce_part_headers {
+	/* the bounce's own top and the returned message's top: all of
+	   them are kept (bounce_mail.headers, orig_headers) */
+	BOUNCE_PART_HEADERS_ALL = 0,
+	/* the bounce's own MIME parts: only what says how to read the
+	   body */
+	BOUNCE_PART_HEADERS_MIME,
+	/* inside the returned message: its body is never read */
+	BOUNCE_PART_HEADERS_NONE,
+};
+
+/* the headers the decoder needs to decode a body, and the one that says
+   whether a text part is an attached file */
+static const char *const bounce_mime_headers[] = {
+	"Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+};
+
 struct bounce_parse_context {
 	struct bounce_mail *mail;
 	struct message_decoder_context *decoder;
 
 	struct message_part *part;
 	enum bounce_part_kind kind;
+	enum bounce_part_headers part_headers;
 	bool part_in_orig;
 	bool part_is_attachment;
 
@@ -279,6 +301,19 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->kind = BOUNCE_PART_SKIP;
 	ctx->part_in_orig = bounce_part_in_orig(part);
 	ctx->part_is_attachment = FALSE;
+	if (part->parent == NULL)
+		ctx->part_headers = BOUNCE_PART_HEADERS_ALL;
+	else if (!ctx->part_in_orig)
+		ctx->part_headers = BOUNCE_PART_HEADERS_MIME;
+	else if ((part->parent->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0 &&
+		 !bounce_part_in_orig(part->parent))
+		ctx->part_headers = BOUNCE_PART_HEADERS_ALL;
+	else
+		ctx->part_headers = BOUNCE_PART_HEADERS_NONE;
+	/* The decoder resets itself when it sees a block of a new part,
+	   but it may see none of this part's headers: reset it now, so
+	   that it never reports the previous part's Content-Type. */
+	message_decoder_decode_reset(ctx->decoder);
 	if (++ctx->mail->part_count >= BOUNCE_MAX_TOTAL_PARTS) {
 		/* the parser stops splitting parts at its limit without
 		   flagging them: whatever follows is in this last part */
@@ -334,14 +369,21 @@ static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 		ctx->kind = BOUNCE_PART_SKIP;
 		return;
 	}
-	ctx->kind = bounce_part_kind_from_type(content_type);
 	if (ctx->part_in_orig) {
 		/* the returned message's own body tells nothing about the
 		   bounce, and its text would only mislead the extractors */
 		ctx->kind = BOUNCE_PART_SKIP;
-	} else if (ctx->kind == BOUNCE_PART_TEXT && ctx->part_is_attachment &&
-		   content_type != NULL) {
+		return;
+	}
+	ctx->kind = bounce_part_kind_from_type(content_type);
+	if (ctx->kind == BOUNCE_PART_TEXT && ctx->part_is_attachment &&
+	    content_type != NULL) {
 		/* an attached text file (often the original message) */
+		ctx->kind = BOUNCE_PART_SKIP;
+	} else if (ctx->kind == BOUNCE_PART_HTML &&
+		   str_len(ctx->mail->text) > 0) {
+		/* the HTML is used only when there is no text part, and
+		   there is one already */
 		ctx->kind = BOUNCE_PART_SKIP;
 	}
 }
@@ -412,6 +454,24 @@ static void bounce_parse_part_end(struct bounce_parse_context *ctx)
 	}
 }
 
+static bool bounce_parse_header_wanted(const struct bounce_parse_context *ctx,
+				       const struct message_header_line *hdr)
+{
+	switch (ctx->part_headers) {
+	case BOUNCE_PART_HEADERS_ALL:
+		return TRUE;
+	case BOUNCE_PART_HEADERS_MIME:
+		for (unsigned int i = 0; i < N_ELEMENTS(bounce_mime_headers); i++) {
+			if (strcasecmp(hdr->name, bounce_mime_headers[i]) == 0)
+				return TRUE;
+		}
+		return FALSE;
+	case BOUNCE_PART_HEADERS_NONE:
+		break;
+	}
+	return FALSE;
+}
+
 static void bounce_parse_block(struct bounce_parse_context *ctx,
 			       struct message_block *block)
 {
@@ -422,19 +482,24 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 			bounce_parse_part_end(ctx);
 		bounce_parse_part_begin(ctx, block->part);
 	}
-	if (block->hdr == NULL && block->size > 0 &&
-	    ctx->kind == BOUNCE_PART_SKIP) {
+	if (block->hdr != NULL) {
+		if (!bounce_parse_header_wanted(ctx, block->hdr))
+			return;
+		bounce_keep_header_charsets(block->hdr);
+	} else if (block->size == 0) {
+		/* end of the headers: the decoder has seen those that
+		   say what the part is */
+		bounce_parse_headers_end(ctx);
+		if (ctx->kind == BOUNCE_PART_SKIP)
+			return;
+	} else if (ctx->kind == BOUNCE_PART_SKIP) {
 		/* don't spend decoding time on skipped bodies */
 		return;
 	}
-	if (block->hdr != NULL)
-		bounce_keep_header_charsets(block->hdr);
 	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
 		return;
 	if (output.hdr != NULL)
 		bounce_parse_header(ctx, output.hdr);
-	else if (block->hdr == NULL && block->size == 0)
-		bounce_parse_headers_end(ctx);
 	else if (output.size > 0)
 		bounce_parse_body(ctx, &output);
 }

@@ -214,6 +214,119 @@ static void test_crlf(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+static struct bounce_mail *test_parse_str(const char *msg, pool_t pool)
+{
+	struct bounce_mail *mail;
+	struct istream *input;
+	const char *error;
+
+	input = i_stream_create_from_data(msg, strlen(msg));
+	assert_int_equal(bounce_mail_parse(input, 1024 * 1024, pool, &mail,
+					   &error), 0);
+	i_stream_unref(&input);
+	return mail;
+}
+
+/* multipart/alternative with the text part first: the HTML is not what
+   the formats read */
+static void test_text_before_html(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/alternative; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=us-ascii\n"
+		"\n"
+		"Delivery to user@example.org failed.\n"
+		"--A\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"<p>HTML copy: caf=E9</p>\n"
+		"--A--\n", pool);
+
+	assert_string_equal(str_c(mail->text),
+			    "Delivery to user@example.org failed.\n");
+	pool_unref(&pool);
+}
+
+/* no text part: the HTML, converted to text, is the text */
+static void test_html_only(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"<p>Caf=E9 user@example.org: no such user</p>\n"
+		"--A--\n", pool);
+
+	assert_non_null(strstr(str_c(mail->text),
+			       "Café user@example.org: no such user"));
+	pool_unref(&pool);
+}
+
+/* Only some of a MIME part's headers go through the decoder: a part
+   without a Content-Type after others with a legacy charset, QP and
+   another type must be read as plain US-ASCII text, not with a
+   previous part's settings. */
+static void test_part_without_headers_after_qp(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Subject: =?ISO-8859-1?Q?Zustellung_fehlgeschlagen_=E4?=\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=iso-8859-1\n"
+		"Content-Description: Notification\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"Empf=E4nger unbekannt\n"
+		"--A\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Final-Recipient: rfc822; user@example.org\n"
+		"--A\n"
+		"\n"
+		"plain =E4 stays as written\n"
+		"--A\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: sender@example.com\n"
+		"Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\n"
+		"Content-Type: multipart/mixed; boundary=\"O\"\n"
+		"\n"
+		"--O\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"X-Inner: =?UTF-8?Q?inner?=\n"
+		"\n"
+		"the original's own text\n"
+		"--O--\n"
+		"--A--\n", pool);
+
+	assert_string_equal(str_c(mail->text),
+			    "Empfänger unbekannt\n"
+			    "plain =E4 stays as written\n");
+	assert_string_equal(bounce_mail_header(mail, "Subject"),
+			    "Zustellung fehlgeschlagen ä");
+	assert_true(mail->have_orig_message);
+	assert_string_equal(bounce_mail_orig_header(mail, "Subject"),
+			    "Grüße");
+	/* the returned message's inner parts are not its headers */
+	assert_null(bounce_mail_orig_header(mail, "X-Inner"));
+	assert_string_equal(str_c(mail->delivery_status),
+			    "Final-Recipient: rfc822; user@example.org\n");
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +336,9 @@ int main(void)
 		test_case(test_not_a_dsn),
 		test_case(test_malformed_multipart),
 		test_case(test_crlf),
+		test_case(test_text_before_html),
+		test_case(test_html_only),
+		test_case(test_part_without_headers_after_qp),
 	};
 	return test_run_group(tests);
 }
