@@ -165,6 +165,22 @@ static void bounce_keep_content_charset(const unsigned char *value,
 	rfc822_parser_deinit(&parser);
 }
 
+/* TRUE if a raw Content-Type value may have a charset parameter: most
+   (multipart boundaries, message/delivery-status) have none, and
+   parsing the value costs far more than looking */
+static bool bounce_mem_has_charset(const unsigned char *value, size_t size)
+{
+	static const char name[] = "charset";
+	const size_t len = sizeof(name) - 1;
+
+	for (size_t i = 0; i + len <= size; i++) {
+		if ((value[i] | 0x20) == 'c' &&
+		    i_memcasecmp(value + i, name, len) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Before the decoder opens a translation for a raw header's charsets,
    make sure their modules stay loaded. */
 static void bounce_keep_header_charsets(const struct message_header_line *hdr)
@@ -175,7 +191,9 @@ static void bounce_keep_header_charsets(const struct message_header_line *hdr)
 		return;
 	bounce_keep_encoded_word_charsets(hdr->full_value,
 					  hdr->full_value_len);
-	if (strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
+	if (strcasecmp(hdr->name, "Content-Type") == 0 &&
+	    bounce_mem_has_charset(hdr->full_value,
+				   hdr->full_value_len)) T_BEGIN {
 		bounce_keep_content_charset(hdr->full_value,
 					    hdr->full_value_len);
 	} T_END;
