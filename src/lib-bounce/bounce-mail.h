@@ -27,15 +27,30 @@ struct bounce_mail_text_view {
 	unsigned int mark_count;
 };
 
+/* A header of the bounce or of the returned message as bounce_mail_parse()
+   keeps it: the raw value, decoded (encoded words, UTF-8, unfolded, cut
+   at a bound) when it is first looked up. A bounce has a few dozen
+   headers and the formats read a handful; decoding them all was a tenth
+   of the classifier's time. */
+struct bounce_mail_header {
+	const char *name;
+	/* the raw value (raw_size bytes) until decoded is TRUE */
+	const char *value;
+	size_t raw_size;
+	bool decoded;
+};
+ARRAY_DEFINE_TYPE(bounce_mail_header, struct bounce_mail_header);
+
 /* The pieces of a bounce message that the extractors look at, collected
    in one bounded pass of lib-mail's message parser (bounce-parse.c).
    Format modules read only this, never the raw stream. */
 struct bounce_mail {
 	pool_t pool;
 
-	/* the bounce's own top-level headers: unfolded, encoded-words
-	   decoded to UTF-8 */
-	ARRAY_TYPE(bounce_header) headers;
+	/* the bounce's own top-level headers, read with bounce_mail_header()
+	   (which decodes them); pointers, since lookups on a const mail
+	   decode in place */
+	ARRAY_TYPE(bounce_mail_header) *headers;
 	/* top-level Content-Type, lower-cased ("multipart/report"), and its
 	   report-type parameter, lower-cased (NULL if none) */
 	const char *content_type;
@@ -54,7 +69,7 @@ struct bounce_mail {
 
 	/* the returned original message's headers, when it was attached as
 	   message/rfc822, message/global or text/rfc822-headers */
-	ARRAY_TYPE(bounce_header) orig_headers;
+	ARRAY_TYPE(bounce_mail_header) *orig_headers;
 	bool have_orig_message;
 
 	/* filled lazily by readers of a const mail, hence a pointer; the
@@ -84,13 +99,12 @@ void bounce_charset_keep(const char *charset);
 /* Close what bounce_charset_keep() kept open. */
 void bounce_mail_parse_deinit(void);
 
-/* Return the first value of a header (case-insensitive name), or NULL. */
+/* Return the first value of a header (case-insensitive name), unfolded
+   and with encoded words decoded to UTF-8, or NULL. */
 const char *bounce_mail_header(const struct bounce_mail *mail,
 			       const char *name);
 const char *bounce_mail_orig_header(const struct bounce_mail *mail,
 				    const char *name);
-const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
-				const char *name);
 
 /* Parse a block of RFC 5322 header text (e.g. a returned message quoted
    inline in the bounce text) with Dovecot's header parser and append the

@@ -327,6 +327,45 @@ static void test_part_without_headers_after_qp(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* Headers are kept raw and decoded when looked up; a value too long for
+   that is decoded (and cut) at once, so that the mail says it was
+   truncated before anything is looked up. */
+static void test_headers_decoded_on_lookup(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	string_t *msg = t_str_new(8192);
+	struct bounce_mail *mail;
+	const char *value;
+
+	str_append(msg, "From: =?ISO-8859-1?Q?J=FCrgen?= <postmaster@example.net>\n"
+		   "X-Long: ");
+	for (unsigned int i = 0; i < 1500; i++)
+		str_append(msg, "ab ");
+	str_append(msg, "\n"
+		   "Content-Type: multipart/report; boundary=\"A\"\n"
+		   "\n"
+		   "--A\n"
+		   "Content-Type: text/rfc822-headers\n"
+		   "\n"
+		   "Subject: =?UTF-8?B?w4ljaGVj?=\n"
+		   "Message-ID: <orig@example.com>\n"
+		   "--A--\n");
+	mail = test_parse_str(str_c(msg), pool);
+	assert_true(mail->truncated);
+	assert_string_equal(bounce_mail_header(mail, "from"),
+			    "Jürgen <postmaster@example.net>");
+	value = bounce_mail_header(mail, "X-Long");
+	assert_non_null(value);
+	assert_true(strlen(value) <= 4096);
+	assert_true(strlen(value) > 4000);
+	assert_string_equal(bounce_mail_orig_header(mail, "Subject"), "Échec");
+	/* a second lookup gives the value decoded the first time */
+	assert_ptr_equal(bounce_mail_orig_header(mail, "SUBJECT"),
+			 bounce_mail_orig_header(mail, "Subject"));
+	assert_null(bounce_mail_header(mail, "X-Missing"));
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +378,7 @@ int main(void)
 		test_case(test_text_before_html),
 		test_case(test_html_only),
 		test_case(test_part_without_headers_after_qp),
+		test_case(test_headers_decoded_on_lookup),
 	};
 	return test_run_group(tests);
 }
