@@ -296,10 +296,33 @@ static void bounce_mail_header_decode_value(pool_t pool,
 	hdr->decoded = TRUE;
 }
 
+/* TRUE if lib-mail's header decoding would return raw as it is: no
+   encoded word, nothing to replace */
+static bool bounce_header_value_is_plain(const unsigned char *raw,
+					 size_t size)
+{
+	const unsigned char *p = raw, *end = raw + size;
+
+	while ((p = memchr(p, '=', end - p)) != NULL) {
+		if (++p < end && *p == '?')
+			return FALSE;
+	}
+	return uni_utf8_data_is_valid(raw, size);
+}
+
 static void bounce_mail_header_decode(pool_t pool,
 				      struct bounce_mail_header *hdr,
 				      bool *truncated)
 {
+	const unsigned char *raw = (const unsigned char *)hdr->value;
+
+	if (bounce_header_value_is_plain(raw, hdr->raw_size)) {
+		/* most headers: no encoded words, valid UTF-8 */
+		hdr->value = bounce_header_value_dup(pool, raw, hdr->raw_size,
+						     truncated);
+		hdr->decoded = TRUE;
+		return;
+	}
 	/* a data stack pool can't allocate from an inner frame */
 	if (pool->datastack_pool) {
 		bounce_mail_header_decode_value(pool, hdr, truncated);
