@@ -37,6 +37,9 @@ struct bounce_mail_header {
 	/* the raw value (raw_size bytes) until decoded is TRUE */
 	const char *value;
 	size_t raw_size;
+	/* the decoded value lower-cased, once asked for
+	   (bounce_mail_header_lower()), or NULL */
+	const char *lower;
 	bool decoded;
 };
 ARRAY_DEFINE_TYPE(bounce_mail_header, struct bounce_mail_header);
@@ -105,6 +108,11 @@ const char *bounce_mail_header(const struct bounce_mail *mail,
 			       const char *name);
 const char *bounce_mail_orig_header(const struct bounce_mail *mail,
 				    const char *name);
+/* bounce_mail_header() lower-cased (ASCII, as str_lcase() does): made
+   once per header, since many formats look for their signatures in the
+   same few headers */
+const char *bounce_mail_header_lower(const struct bounce_mail *mail,
+				     const char *name);
 
 /* Parse a block of RFC 5322 header text (e.g. a returned message quoted
    inline in the bounce text) with Dovecot's header parser and append the

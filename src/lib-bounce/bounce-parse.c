@@ -729,7 +729,7 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	return ret;
 }
 
-static const char *
+static struct bounce_mail_header *
 bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 			 const char *name)
 {
@@ -749,7 +749,7 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 		   truncated stays FALSE */
 		if (!hdr->decoded)
 			bounce_mail_header_decode(pool, hdr, &truncated);
-		return hdr->value;
+		return hdr;
 	}
 	return NULL;
 }
@@ -757,13 +757,32 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 const char *bounce_mail_header(const struct bounce_mail *mail,
 			       const char *name)
 {
-	return bounce_mail_headers_find(mail->pool, mail->headers, name);
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->headers, name);
+
+	return hdr == NULL ? NULL : hdr->value;
 }
 
 const char *bounce_mail_orig_header(const struct bounce_mail *mail,
 				    const char *name)
 {
-	return bounce_mail_headers_find(mail->pool, mail->orig_headers, name);
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->orig_headers, name);
+
+	return hdr == NULL ? NULL : hdr->value;
+}
+
+const char *bounce_mail_header_lower(const struct bounce_mail *mail,
+				     const char *name)
+{
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->headers, name);
+
+	if (hdr == NULL)
+		return NULL;
+	if (hdr->lower == NULL)
+		hdr->lower = str_lcase(p_strdup(mail->pool, hdr->value));
+	return hdr->lower;
 }
 
 static void

@@ -48,9 +48,9 @@ static const struct {
 bool bounce_vendor_header_contains(const struct bounce_mail *mail,
 				   const char *header, const char *needle)
 {
-	const char *value = bounce_mail_header(mail, header);
+	const char *value = bounce_mail_header_lower(mail, header);
 
-	return value != NULL && strstr(t_str_lcase(value), needle) != NULL;
+	return value != NULL && strstr(value, needle) != NULL;
 }
 
 bool bounce_vendor_text_contains(const struct bounce_mail *mail,

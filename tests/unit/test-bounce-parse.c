@@ -363,6 +363,11 @@ static void test_headers_decoded_on_lookup(void **state ATTR_UNUSED)
 	assert_ptr_equal(bounce_mail_orig_header(mail, "SUBJECT"),
 			 bounce_mail_orig_header(mail, "Subject"));
 	assert_null(bounce_mail_header(mail, "X-Missing"));
+	assert_string_equal(bounce_mail_header_lower(mail, "FROM"),
+			    "jürgen <postmaster@example.net>");
+	assert_ptr_equal(bounce_mail_header_lower(mail, "From"),
+			 bounce_mail_header_lower(mail, "from"));
+	assert_null(bounce_mail_header_lower(mail, "X-Missing"));
 	pool_unref(&pool);
 }
 
