@@ -60,6 +60,9 @@ struct bounce_phrase_set {
 	unsigned int class_count;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
+	/* literal sets with a table: TRUE for the bytes that leave the
+	   root, and for the NUL that ends the text */
+	bool root_exit[256];
 };
 
 struct bounce_phrase_scan {
@@ -290,6 +293,8 @@ static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 		}
 		set->lowest_at[n] = bounce_phrase_lowest_at(set, n, UINT_MAX);
 	}
+	for (unsigned int c = 0; c < 256; c++)
+		set->root_exit[c] = c == '\0' || set->dfa[set->byte_class[c]] != 0;
 }
 
 struct bounce_phrase_set *
@@ -429,7 +434,16 @@ bounce_phrase_set_find_first_dfa(const struct bounce_phrase_set *set,
 	const unsigned char *p = (const unsigned char *)text;
 	unsigned int state = 0, lowest = set->first_empty;
 
-	for (; *p != '\0'; p++) {
+	for (;; p++) {
+		if (state == 0) {
+			/* most bytes start no needle: skip them with one
+			   independent lookup each, not a chain of dependent
+			   table lookups */
+			while (!set->root_exit[*p])
+				p++;
+		}
+		if (*p == '\0')
+			break;
 		state = set->dfa[state * set->class_count +
 				 set->byte_class[*p]];
 		if (set->lowest_at[state] < lowest) {
