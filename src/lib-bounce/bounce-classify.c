@@ -6,7 +6,6 @@
 #include "bounce-mail.h"
 #include "bounce-phrase.h"
 #include "bounce-text.h"
-#include "bounce-vendor.h"
 #include "bounce-status.h"
 #include "bounce-rhost.h"
 #include "bounce-classify.h"
@@ -272,7 +271,6 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 void bounce_classify_deinit(void)
 {
 	bounce_text_deinit();
-	bounce_vendor_deinit();
 	bounce_mail_parse_deinit();
 	if (bounce_tables == NULL)
 		return;

@@ -25,11 +25,6 @@ struct bounce_mail_text_view {
 		unsigned int line;
 	} marks[8];
 	unsigned int mark_count;
-	/* which of the vendor formats' text signatures the text contains,
-	   by their index in bounce-vendor.c's list; the first
-	   signature_count of the list were looked for. NULL until asked. */
-	const bool *signatures_found;
-	unsigned int signature_count;
 };
 
 /* A header of the bounce or of the returned message as bounce_mail_parse()

@@ -60,9 +60,6 @@ struct bounce_phrase_set {
 	unsigned int class_count;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
-	/* literal sets with a table: TRUE for the bytes that leave the
-	   root, and for the NUL that ends the text */
-	bool root_exit[256];
 };
 
 struct bounce_phrase_scan {
@@ -252,10 +249,8 @@ bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
 
 /* Literal needle lists are short (a few dozen needles, a few hundred
    trie nodes, a few dozen distinct bytes), so their full transition
-   table stays small; this bounds it for a list that is not. The longest
-   list, the vendor formats' text signatures (bounce-vendor.c), has
-   about 1,100 nodes and 50 classes: 55k cells, 110 KiB. */
-#define BOUNCE_DFA_MAX_CELLS (128 * 1024)
+   table stays small; this bounds it for a list that is not. */
+#define BOUNCE_DFA_MAX_CELLS (64 * 1024)
 
 static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 {
@@ -295,8 +290,6 @@ static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 		}
 		set->lowest_at[n] = bounce_phrase_lowest_at(set, n, UINT_MAX);
 	}
-	for (unsigned int c = 0; c < 256; c++)
-		set->root_exit[c] = c == '\0' || set->dfa[set->byte_class[c]] != 0;
 }
 
 struct bounce_phrase_set *
@@ -316,11 +309,9 @@ bounce_phrase_set_create_literal(const char *const *needles,
 				lower[j] = bounce_ascii_lower(needles[i][j]);
 			lower[len] = '\0';
 			set->phrase_parts[i] = 1;
-			/* an empty needle ends at the root: the scans never
-			   report the root, bounce_phrase_set_find_all()
-			   reports its needles up front */
-			ac_add_keyword(set, lower, len, i, 0);
-			if (len == 0 && set->first_empty == UINT_MAX)
+			if (len > 0)
+				ac_add_keyword(set, lower, len, i, 0);
+			else if (set->first_empty == UINT_MAX)
 				set->first_empty = i;
 		}
 		ac_link(set);
@@ -438,16 +429,7 @@ bounce_phrase_set_find_first_dfa(const struct bounce_phrase_set *set,
 	const unsigned char *p = (const unsigned char *)text;
 	unsigned int state = 0, lowest = set->first_empty;
 
-	for (;; p++) {
-		if (state == 0) {
-			/* most bytes start no needle: skip them with one
-			   independent lookup each, not a chain of dependent
-			   table lookups */
-			while (!set->root_exit[*p])
-				p++;
-		}
-		if (*p == '\0')
-			break;
+	for (; *p != '\0'; p++) {
 		state = set->dfa[state * set->class_count +
 				 set->byte_class[*p]];
 		if (set->lowest_at[state] < lowest) {
@@ -482,61 +464,6 @@ int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
 			lowest = bounce_phrase_lowest_at(set, state, lowest);
 	}
 	return lowest == UINT_MAX ? -1 : (int)lowest;
-}
-
-static void bounce_phrase_mark_all(const struct bounce_phrase_set *set,
-				   unsigned int node, bool *found,
-				   unsigned int *found_count)
-{
-	const struct bounce_keyword *kw;
-
-	do {
-		for (unsigned int k = ac_node(set, node)->keyword;
-		     k != NO_KEYWORD; k = kw->next_same) {
-			kw = array_idx(&set->keywords, k);
-			if (!found[kw->phrase]) {
-				found[kw->phrase] = TRUE;
-				(*found_count)++;
-			}
-		}
-		node = ac_node(set, node)->output;
-	} while (node != 0);
-}
-
-unsigned int bounce_phrase_set_find_all(const struct bounce_phrase_set *set,
-					const char *text, bool *found)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	const struct bounce_ac_node *n;
-	unsigned int state = 0, found_count = 0;
-
-	memset(found, 0, sizeof(*found) * set->phrase_count);
-	/* the empty needles, found in any text */
-	if (ac_node(set, 0)->keyword != NO_KEYWORD)
-		bounce_phrase_mark_all(set, 0, found, &found_count);
-	for (; *p != '\0' && found_count < set->phrase_count; p++) {
-		if (state == 0 && set->dfa != NULL) {
-			/* as in bounce_phrase_set_find_first_dfa() */
-			while (!set->root_exit[*p])
-				p++;
-			if (*p == '\0')
-				break;
-		}
-		if (set->dfa != NULL) {
-			state = set->dfa[state * set->class_count +
-					 set->byte_class[*p]];
-			if (set->lowest_at[state] == UINT_MAX)
-				continue;
-		} else {
-			state = ac_goto(set, state, bounce_ascii_lower(*p));
-			n = ac_node(set, state);
-			if (state == 0 ||
-			    (n->keyword == NO_KEYWORD && n->output == 0))
-				continue;
-		}
-		bounce_phrase_mark_all(set, state, found, &found_count);
-	}
-	return found_count;
 }
 
 /* --- folding --- */

@@ -45,13 +45,6 @@ bounce_phrase_set_create_literal(const char *const *needles,
 int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,
 				 const char *text);
 
-/* Set found[i] to TRUE for every literal needle i found in text: the
-   answer of a case-insensitive strstr() per needle, in one pass over
-   text. found has room for the set's count of needles and is cleared
-   first. Returns the number of needles found. */
-unsigned int bounce_phrase_set_find_all(const struct bounce_phrase_set *set,
-					const char *text, bool *found);
-
 /* Fold text (see bounce_phrase_fold()) and set matched[i] to TRUE for
    every phrase i found in it. matched has room for count booleans and is
    cleared first. Returns the number of phrases found. */

@@ -3,9 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
-#include "hash.h"
 #include "unichar.h"
-#include "bounce-phrase.h"
 #include "bounce-text.h"
 #include "bounce-vendor.h"
 
@@ -62,88 +60,12 @@ bool bounce_vendor_text_contains(const struct bounce_mail *mail,
 		bounce_mail_text_contains(mail, needle);
 }
 
-/* The text signatures of every vendor format in one list, compiled into
-   one literal automaton, so that a mail's text is scanned once for all
-   of them instead of once per signature (a dozen formats look at each
-   mail). A format's table joins the list when it is first asked about,
-   found again by its address (the tables are static); the automaton is
-   rebuilt for the next mail, and until then the new signatures are
-   looked for one by one. Kept for the process's lifetime. */
-static struct {
-	ARRAY(const char *) needles;
-	/* a table's address -> 1 + the index of its first text signature */
-	HASH_TABLE(const struct bounce_vendor_signature *, void *) tables;
-	struct bounce_phrase_set *set;
-	/* how many of needles the automaton holds */
-	unsigned int set_count;
-} bounce_vendor_sigs;
-
-/* the index in bounce_vendor_sigs.needles of sigs' first text signature */
-static unsigned int
-bounce_vendor_sigs_register(const struct bounce_vendor_signature *sigs)
-{
-	const struct bounce_vendor_signature *sig;
-	void *value;
-	unsigned int first;
-
-	if (!hash_table_is_created(bounce_vendor_sigs.tables)) {
-		hash_table_create_direct(&bounce_vendor_sigs.tables,
-					 default_pool, 0);
-		i_array_init(&bounce_vendor_sigs.needles, 64);
-	}
-	value = hash_table_lookup(bounce_vendor_sigs.tables, sigs);
-	if (value != NULL)
-		return POINTER_CAST_TO(value, unsigned int) - 1;
-	first = array_count(&bounce_vendor_sigs.needles);
-	for (sig = sigs; sig->needle != NULL; sig++) {
-		if (sig->header == NULL)
-			array_push_back(&bounce_vendor_sigs.needles,
-					&sig->needle);
-	}
-	hash_table_insert(bounce_vendor_sigs.tables, sigs,
-			  POINTER_CAST(first + 1));
-	return first;
-}
-
-/* Scan the mail's text for every signature in the list, once per mail */
-static const bool *
-bounce_vendor_sigs_scan(const struct bounce_mail *mail,
-			unsigned int *count_r)
-{
-	struct bounce_mail_text_view *view = mail->text_view;
-	unsigned int count = array_count(&bounce_vendor_sigs.needles);
-	bool *found;
-
-	if (view->signatures_found != NULL) {
-		*count_r = view->signature_count;
-		return view->signatures_found;
-	}
-	if (bounce_vendor_sigs.set_count != count) {
-		bounce_phrase_set_free(&bounce_vendor_sigs.set);
-		bounce_vendor_sigs.set = bounce_phrase_set_create_literal(
-			array_front(&bounce_vendor_sigs.needles), count);
-		bounce_vendor_sigs.set_count = count;
-	}
-	found = p_new(mail->pool, bool, I_MAX(count, 1));
-	(void)bounce_phrase_set_find_all(bounce_vendor_sigs.set,
-					 str_c(mail->text), found);
-	view->signatures_found = found;
-	view->signature_count = count;
-	*count_r = count;
-	return found;
-}
-
 unsigned int
 bounce_vendor_signatures_match(const struct bounce_mail *mail,
 			       const struct bounce_vendor_signature *sigs)
 {
-	const bool *found = NULL;
-	unsigned int idx = 0, found_count = 0, count = 0;
+	unsigned int count = 0;
 
-	if (mail->text_view != NULL && str_len(mail->text) > 0) {
-		idx = bounce_vendor_sigs_register(sigs);
-		found = bounce_vendor_sigs_scan(mail, &found_count);
-	}
 	for (; sigs->needle != NULL; sigs++) {
 		if (sigs->header != NULL) {
 			if (bounce_vendor_header_contains(mail, sigs->header,
@@ -151,26 +73,12 @@ bounce_vendor_signatures_match(const struct bounce_mail *mail,
 				count++;
 			continue;
 		}
-		if (found != NULL && idx < found_count) {
-			/* scanned for with all the others */
-			if (found[idx])
-				count++;
-		} else if (bounce_vendor_text_contains(mail, sigs->needle)) {
+		/* the text is lower-cased once per message, for every
+		   vendor's signatures */
+		if (bounce_mail_text_contains(mail, sigs->needle))
 			count++;
-		}
-		idx++;
 	}
 	return count;
-}
-
-void bounce_vendor_deinit(void)
-{
-	bounce_phrase_set_free(&bounce_vendor_sigs.set);
-	bounce_vendor_sigs.set_count = 0;
-	if (hash_table_is_created(bounce_vendor_sigs.tables)) {
-		hash_table_destroy(&bounce_vendor_sigs.tables);
-		array_free(&bounce_vendor_sigs.needles);
-	}
 }
 
 const char *bounce_vendor_fold(pool_t pool, const char *text)

@@ -27,8 +27,6 @@ struct bounce_vendor_signature {
 unsigned int
 bounce_vendor_signatures_match(const struct bounce_mail *mail,
 			       const struct bounce_vendor_signature *sigs);
-/* Free what bounce_vendor_signatures_match() compiled. */
-void bounce_vendor_deinit(void);
 /* TRUE if the lower-cased header value contains needle (lower-case) */
 bool bounce_vendor_header_contains(const struct bounce_mail *mail,
 				   const char *header, const char *needle);
