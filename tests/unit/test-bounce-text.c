@@ -262,6 +262,70 @@ static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* what bounce_mail_text_first_line() must answer: the first line, at
+   most max_len bytes long, that contains a needle (case-insensitive) */
+static unsigned int naive_first_line(const char *text,
+				     const char *const *needles,
+				     size_t max_len)
+{
+	const char *const *lines = bounce_text_lines(text);
+	unsigned int i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if (strlen(lines[i]) > max_len)
+			continue;
+		for (const char *const *n = needles; *n != NULL; n++) {
+			if (bounce_strcasestr(lines[i], *n) != NULL)
+				return i;
+		}
+	}
+	return i;
+}
+
+static void test_mail_text_first_line(void **state ATTR_UNUSED)
+{
+	static const char *const needles[] = {
+		"original message", "Copy Of", "--x--", NULL
+	};
+	static const char *const texts[] = {
+		"",
+		"nothing\nhere\n",
+		"a\nb\nthe ORIGINAL message follows\n",
+		"copy of\n",
+		"no newline at the end: --x--",
+		/* the first occurrence is on a line too long (max 20) */
+		"a line much longer than twenty bytes with copy of\n"
+		"short: --x--\n",
+		"a line much longer than twenty bytes --x-- original message\n"
+		"a line much longer than twenty bytes copy of\n\n",
+		"--X--\n--x--\n",
+	};
+	pool_t pool = pool_alloconly_create("test mail", 1024);
+
+	for (unsigned int i = 0; i < N_ELEMENTS(texts); i++) {
+		for (unsigned int m = 0; m < 2; m++) {
+			size_t max_len = m == 0 ? SIZE_MAX : 20;
+			struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+
+			mail->pool = pool;
+			mail->text = str_new(pool, 64);
+			str_append(mail->text, texts[i]);
+			mail->text_view =
+				p_new(pool, struct bounce_mail_text_view, 1);
+			assert_int_equal(bounce_mail_text_first_line(mail,
+						needles, max_len),
+					 naive_first_line(texts[i], needles,
+							  max_len));
+			/* the second time from the mark */
+			assert_int_equal(bounce_mail_text_first_line(mail,
+						needles, max_len),
+					 naive_first_line(texts[i], needles,
+							  max_len));
+		}
+	}
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +338,7 @@ int main(void)
 		test_case(test_read_blocks_bounded),
 		test_case(test_autoreply_not_for_bounces),
 		test_case(test_dsn_completed_from_text),
+		test_case(test_mail_text_first_line),
 	};
 	return test_run_group(tests);
 }
