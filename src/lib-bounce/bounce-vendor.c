@@ -60,25 +60,42 @@ bool bounce_vendor_text_contains(const struct bounce_mail *mail,
 		bounce_mail_text_contains(mail, needle);
 }
 
-unsigned int
-bounce_vendor_signatures_match(const struct bounce_mail *mail,
-			       const struct bounce_vendor_signature *sigs)
+static bool
+bounce_vendor_signature_matches(const struct bounce_mail *mail,
+				const struct bounce_vendor_signature *sig)
 {
-	unsigned int count = 0;
+	if (sig->header != NULL)
+		return bounce_vendor_header_contains(mail, sig->header,
+						     sig->needle);
+	/* the text is lower-cased once per message, for every vendor's
+	   signatures */
+	return bounce_vendor_text_contains(mail, sig->needle);
+}
 
-	for (; sigs->needle != NULL; sigs++) {
-		if (sigs->header != NULL) {
-			if (bounce_vendor_header_contains(mail, sigs->header,
-							  sigs->needle))
+bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
+				    const struct bounce_vendor_signature *sigs,
+				    unsigned int min)
+{
+	unsigned int total = 0, left, count = 0;
+
+	while (sigs[total].needle != NULL)
+		total++;
+	/* a header's value is short, the text is not: headers first, and
+	   no further search once the answer is known (most mails are not
+	   of the vendor's format, and fail after a few misses) */
+	left = total;
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < total; i++) {
+			if ((sigs[i].header != NULL) != (pass == 0))
+				continue;
+			if (count >= min || count + left < min)
+				return count >= min;
+			left--;
+			if (bounce_vendor_signature_matches(mail, &sigs[i]))
 				count++;
-			continue;
 		}
-		/* the text is lower-cased once per message, for every
-		   vendor's signatures */
-		if (bounce_mail_text_contains(mail, sigs->needle))
-			count++;
 	}
-	return count;
+	return count >= min;
 }
 
 const char *bounce_vendor_fold(pool_t pool, const char *text)
@@ -515,8 +532,8 @@ bool bounce_vendor_extract_text(const struct bounce_mail *mail,
 				struct bounce_report *report,
 				const struct bounce_vendor_text_format *format)
 {
-	if (bounce_vendor_signatures_match(mail, format->signatures) <
-	    format->min_signatures)
+	if (!bounce_vendor_signatures_match(mail, format->signatures,
+					    format->min_signatures))
 		return FALSE;
 	if (bounce_vendor_parse_text(mail, report, &format->layout) == 0)
 		return FALSE;
