@@ -396,14 +396,21 @@ static void bounce_phrase_report(struct bounce_phrase_scan *scan,
 unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 				     const char *text, bool *matched)
 {
+	return bounce_phrase_set_match_folded(set, text == NULL ? NULL :
+		bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN), matched);
+}
+
+unsigned int
+bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
+			       const char *folded, bool *matched)
+{
 	struct bounce_phrase_scan scan;
 	const struct bounce_ac_node *n;
-	const char *folded;
 	unsigned int state = 0;
 	size_t i;
 
 	memset(matched, 0, sizeof(*matched) * set->phrase_count);
-	if (text == NULL)
+	if (folded == NULL)
 		return 0;
 
 	i_zero(&scan);
@@ -412,7 +419,6 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 	scan.progress = t_new(unsigned int, I_MAX(set->multi_count, 1));
 	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
 
-	folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
 	for (i = 0; folded[i] != '\0'; i++) {
 		state = ac_goto(set, state, (unsigned char)folded[i]);
 		n = ac_node(set, state);
