@@ -214,16 +214,41 @@ const char *const *bounce_mail_text_lines(const struct bounce_mail *mail)
 	return view->lines;
 }
 
+#define BOUNCE_BYTES(b) (0x0101010101010101ULL * (b))
+
+/* ASCII lower-case 8 bytes at once: a byte gets 0x20 added if it is
+   'A'..'Z'. The high bit of (b & 0x7f) + 0x80 - 'A' says b >= 'A', that
+   of (b & 0x7f) + 0x7f - 'Z' says b > 'Z' (neither sum carries into the
+   next byte), and bytes with the high bit set (UTF-8) are left alone. */
+static inline uint64_t bounce_ascii_lcase8(uint64_t x)
+{
+	uint64_t low7 = x & BOUNCE_BYTES(0x7f);
+	uint64_t ge_a = low7 + BOUNCE_BYTES(0x80 - 'A');
+	uint64_t gt_z = low7 + BOUNCE_BYTES(0x7f - 'Z');
+	uint64_t upper = ge_a & ~gt_z & ~x & BOUNCE_BYTES(0x80);
+
+	return x | (upper >> 2);
+}
+
 static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
 {
-	char *lower = p_strdup(pool, text);
+	size_t len = strlen(text), i = 0;
+	unsigned char *lower = p_malloc(pool, len + 1);
+	uint64_t word;
 
-	/* ASCII only, like the case-insensitive matching elsewhere */
-	for (char *p = lower; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	/* ASCII only, like the case-insensitive matching elsewhere; the
+	   text is lower-cased once per message, a word at a time */
+	for (; i + sizeof(word) <= len; i += sizeof(word)) {
+		memcpy(&word, text + i, sizeof(word));
+		word = bounce_ascii_lcase8(word);
+		memcpy(lower + i, &word, sizeof(word));
 	}
-	return lower;
+	for (; i < len; i++) {
+		unsigned char c = text[i];
+
+		lower[i] = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+	}
+	return (const char *)lower;
 }
 
 const char *bounce_mail_text_lower(const struct bounce_mail *mail)

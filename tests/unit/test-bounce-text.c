@@ -326,6 +326,35 @@ static void test_mail_text_first_line(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+static void test_mail_text_lower(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test mail", 4096);
+	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+	const char *lower;
+
+	/* every byte value, at every offset in a word */
+	mail->pool = pool;
+	mail->text = str_new(pool, 1024);
+	for (unsigned int shift = 0; shift < 8; shift++) {
+		str_truncate(mail->text, 0);
+		for (unsigned int i = 0; i < shift; i++)
+			str_append_c(mail->text, 'Q');
+		for (unsigned int c = 1; c < 256; c++)
+			str_append_c(mail->text, c);
+		mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
+		lower = bounce_mail_text_lower(mail);
+		assert_int_equal(strlen(lower), str_len(mail->text));
+		for (size_t i = 0; i < str_len(mail->text); i++) {
+			unsigned char c = str_data(mail->text)[i];
+			unsigned char expected = c >= 'A' && c <= 'Z' ?
+				c + ('a' - 'A') : c;
+
+			assert_int_equal((unsigned char)lower[i], expected);
+		}
+	}
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +368,7 @@ int main(void)
 		test_case(test_autoreply_not_for_bounces),
 		test_case(test_dsn_completed_from_text),
 		test_case(test_mail_text_first_line),
+		test_case(test_mail_text_lower),
 	};
 	return test_run_group(tests);
 }
