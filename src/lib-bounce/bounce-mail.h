@@ -34,6 +34,8 @@ struct bounce_mail_text_view {
    of the classifier's time. */
 struct bounce_mail_header {
 	const char *name;
+	/* strlen(name): most names a lookup meets differ in length */
+	size_t name_len;
 	/* the raw value (raw_size bytes) until decoded is TRUE */
 	const char *value;
 	size_t raw_size;

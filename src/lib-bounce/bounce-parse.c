@@ -352,6 +352,7 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	}
 	hdr = array_append_space(headers);
 	hdr->name = p_strdup(pool, name);
+	hdr->name_len = strlen(hdr->name);
 	hdr->value = (const char *)value;
 	hdr->raw_size = size;
 	if (size > BOUNCE_HEADER_LAZY_MAX_RAW) {
@@ -568,10 +569,16 @@ static void bounce_parse_part_end(struct bounce_parse_context *ctx)
 static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
 					const struct message_header_line *hdr)
 {
+	/* every header of the bounce's own parts comes here: compare the
+	   first byte (case folded as in bounce_mail_headers_find()) before
+	   calling strcasecmp() */
+	char first = hdr->name[0] | 0x20;
+
 	if (!ctx->part_decode_headers)
 		return FALSE;
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_mime_headers); i++) {
-		if (strcasecmp(hdr->name, bounce_mime_headers[i]) == 0)
+		if ((bounce_mime_headers[i][0] | 0x20) == first &&
+		    strcasecmp(hdr->name, bounce_mime_headers[i]) == 0)
 			return TRUE;
 	}
 	return FALSE;
@@ -736,13 +743,15 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	struct bounce_mail_header *hdr;
 	bool truncated = FALSE;
 	/* the formats look up dozens of names per mail among dozens of
-	   headers: compare the first byte before calling strcasecmp().
-	   "| 0x20" folds ASCII letters' case; bytes strcasecmp() finds
-	   equal stay equal under it. */
+	   headers (many of them X-...): compare the length and the first
+	   byte before calling strcasecmp(). "| 0x20" folds ASCII letters'
+	   case; bytes strcasecmp() finds equal stay equal under it. */
 	char first = name[0] | 0x20;
+	size_t name_len = strlen(name);
 
 	array_foreach_modifiable(headers, hdr) {
-		if ((hdr->name[0] | 0x20) != first ||
+		if (hdr->name_len != name_len ||
+		    (hdr->name[0] | 0x20) != first ||
 		    strcasecmp(hdr->name, name) != 0)
 			continue;
 		/* a value still raw is small enough never to be cut:
