@@ -534,18 +534,23 @@ static size_t bounce_fold_utf8(const unsigned char *p, char *folded_r)
 const char *bounce_phrase_fold(const char *text, size_t max_len)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	size_t text_len = strlen(text);
-	string_t *out = t_str_new(I_MIN(text_len, max_len) + 1);
+	/* folding never makes text longer, and the last character may
+	   come with a space in front of it past max_len: written into a
+	   plain array, as the text of every diagnostic goes through here
+	   byte by byte */
+	size_t size = I_MIN(strlen(text), max_len + 1);
+	char *out = t_malloc_no0(size + 1);
+	size_t len = 0;
 	bool space = FALSE, word_start = TRUE;
 	char c;
 
-	while (*p != '\0' && str_len(out) < max_len) {
+	while (*p != '\0' && len < max_len) {
 		if (word_start) {
 			size_t skip = bounce_reply_prefix_len(p);
 
 			p += skip;
 			if (skip > 0) {
-				space = str_len(out) > 0;
+				space = len > 0;
 				continue;
 			}
 		}
@@ -554,23 +559,24 @@ const char *bounce_phrase_fold(const char *text, size_t max_len)
 			p++;
 		} else {
 			p += bounce_fold_utf8(p, &c);
-			if (c == FOLD_OTHER && str_len(out) > 0 &&
-			    str_data(out)[str_len(out)-1] == FOLD_OTHER &&
-			    !space)
+			if (c == FOLD_OTHER && len > 0 &&
+			    out[len-1] == FOLD_OTHER && !space)
 				continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			space = str_len(out) > 0;
+			space = len > 0;
 			word_start = TRUE;
 			continue;
 		}
+		i_assert(len + (space ? 2 : 1) <= size);
 		if (space)
-			str_append_c(out, ' ');
+			out[len++] = ' ';
 		space = FALSE;
 		word_start = FALSE;
-		str_append_c(out, c);
+		out[len++] = c;
 	}
-	return str_c(out);
+	out[len] = '\0';
+	return out;
 }
 
 bool bounce_phrase_is_valid(const char *phrase)

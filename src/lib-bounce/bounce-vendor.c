@@ -417,20 +417,23 @@ static void bounce_vendor_scan_text(struct bounce_vendor_scan *scan,
 
 static const char *bounce_vendor_fold_line(const char *line)
 {
-	string_t *str = t_str_new(strlen(line) + 1);
+	/* the folded line is never longer: a plain array, as every line
+	   of the text goes through here byte by byte */
+	char *folded = t_malloc_no0(strlen(line) + 1), *dest = folded;
 	bool space = FALSE;
 
 	for (const char *p = line; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	return str_c(str);
+	*dest = '\0';
+	return folded;
 }
 
 /* Returns FALSE at the end of the failure report. */
