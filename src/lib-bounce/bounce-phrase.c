@@ -60,6 +60,12 @@ struct bounce_phrase_set {
 	unsigned int class_count;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
+	/* phrase sets: the shallowest nodes' transitions as full rows over
+	   the byte classes (dense[dense_row[node] + byte_class[c]]),
+	   dense_row[node] is UINT_MAX for the other nodes. A scan spends
+	   most of its steps near the root, where nodes have many children
+	   and the sibling lists are long. */
+	unsigned int *dense, *dense_row;
 };
 
 struct bounce_phrase_scan {
@@ -217,6 +223,75 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 	return set;
 }
 
+/* The dense rows of a phrase set take at most this many cells (4 bytes
+   each): the root and the nodes one and most of two bytes deep. */
+#define BOUNCE_DENSE_MAX_CELLS (16 * 1024)
+
+static void bounce_phrase_set_build_dense(struct bounce_phrase_set *set)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned char class_byte[256];
+	unsigned int classes = 1, rows, head = 0, node, child;
+	ARRAY(unsigned int) queue;
+
+	/* a class per byte that some keyword contains (the folded text
+	   and the phrases are lower-case) */
+	for (unsigned int n = 1; n < node_count; n++) {
+		unsigned char c = ac_node(set, n)->c;
+
+		if (set->byte_class[c] != 0)
+			continue;
+		i_assert(classes < 256);
+		class_byte[classes] = c;
+		set->byte_class[c] = classes++;
+	}
+	rows = I_MAX(BOUNCE_DENSE_MAX_CELLS / classes, 1);
+	set->dense = i_new(unsigned int, I_MIN(rows, node_count) * classes);
+	set->dense_row = i_new(unsigned int, node_count);
+	for (unsigned int n = 0; n < node_count; n++)
+		set->dense_row[n] = UINT_MAX;
+
+	/* breadth-first from the root, while there is room */
+	t_array_init(&queue, I_MIN(rows, node_count));
+	node = 0;
+	array_push_back(&queue, &node);
+	while (head < array_count(&queue)) {
+		node = *array_idx(&queue, head);
+		set->dense_row[node] = head * classes;
+		/* class 0: a byte no keyword contains leads back to the
+		   root (the row is zeroed) */
+		for (unsigned int k = 1; k < classes; k++) {
+			set->dense[head * classes + k] =
+				ac_goto(set, node, class_byte[k]);
+		}
+		head++;
+		for (child = ac_node(set, node)->first_child; child != 0;
+		     child = ac_node(set, child)->next_sibling) {
+			if (array_count(&queue) < rows)
+				array_push_back(&queue, &child);
+		}
+	}
+}
+
+/* ac_goto() through the dense rows where a node has one; the root
+   always has one, so the failure chain ends there */
+static unsigned int ac_step(const struct bounce_phrase_set *set,
+			    unsigned int node, unsigned char c)
+{
+	unsigned int child;
+
+	for (;;) {
+		if (set->dense_row[node] != UINT_MAX) {
+			return set->dense[set->dense_row[node] +
+					  set->byte_class[c]];
+		}
+		child = ac_child(set, node, c);
+		if (child != 0)
+			return child;
+		node = ac_node(set, node)->fail;
+	}
+}
+
 struct bounce_phrase_set *
 bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 {
@@ -226,6 +301,7 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 		ac_add_phrase(set, phrases[i], i);
 	T_BEGIN {
 		ac_link(set);
+		bounce_phrase_set_build_dense(set);
 	} T_END;
 	return set;
 }
@@ -333,6 +409,8 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	i_free(set->multi_slot);
 	i_free(set->dfa);
 	i_free(set->lowest_at);
+	i_free(set->dense);
+	i_free(set->dense_row);
 	i_free(set);
 }
 
@@ -409,6 +487,8 @@ bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
 	unsigned int state = 0;
 	size_t i;
 
+	/* a set of phrases (bounce_phrase_set_create()), not of needles */
+	i_assert(set->dense_row != NULL);
 	memset(matched, 0, sizeof(*matched) * set->phrase_count);
 	if (folded == NULL)
 		return 0;
@@ -420,7 +500,7 @@ bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
 	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
 
 	for (i = 0; folded[i] != '\0'; i++) {
-		state = ac_goto(set, state, (unsigned char)folded[i]);
+		state = ac_step(set, state, (unsigned char)folded[i]);
 		n = ac_node(set, state);
 		if (n->keyword != NO_KEYWORD || n->output != 0)
 			bounce_phrase_report(&scan, state, i + 1);
