@@ -109,6 +109,14 @@ void bounce_charset_keep(const char *charset)
 
 /* see bounce_mail_pool() */
 static pool_t bounce_mail_pool_kept = NULL;
+/* What every parse needs besides the mail's pool, kept between mails
+   for the same reason: the decoder's buffers and ours grow to a large
+   part's size (at most the bounds on what is kept), and freeing them
+   after each mail let glibc shrink the heap only to grow it again. */
+static struct {
+	struct message_decoder_context *decoder;
+	string_t *html, *header_text;
+} bounce_parse_kept;
 
 pool_t bounce_mail_pool(void)
 {
@@ -129,6 +137,11 @@ void bounce_mail_parse_deinit(void)
 	}
 	bounce_charsets_kept_count = 0;
 	pool_unref(&bounce_mail_pool_kept);
+	if (bounce_parse_kept.decoder != NULL) {
+		message_decoder_deinit(&bounce_parse_kept.decoder);
+		str_free(&bounce_parse_kept.html);
+		str_free(&bounce_parse_kept.header_text);
+	}
 }
 
 /* the charsets of the encoded words ("=?iso-2022-jp?B?...?=") in a raw
@@ -705,9 +718,17 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	i_zero(&ctx);
 	ctx.mail = bounce_mail_alloc(pool);
-	ctx.html = str_new(default_pool, 256);
-	ctx.header_text = str_new(default_pool, 256);
-	ctx.decoder = message_decoder_init(NULL, 0);
+	if (bounce_parse_kept.decoder == NULL) {
+		bounce_parse_kept.decoder = message_decoder_init(NULL, 0);
+		bounce_parse_kept.html = str_new(default_pool, 256);
+		bounce_parse_kept.header_text = str_new(default_pool, 256);
+	}
+	/* a new message for the decoder; the strings were emptied when
+	   the last parse ended */
+	message_decoder_decode_reset(bounce_parse_kept.decoder);
+	ctx.decoder = bounce_parse_kept.decoder;
+	ctx.html = bounce_parse_kept.html;
+	ctx.header_text = bounce_parse_kept.header_text;
 
 	limited = i_stream_create_limit(input, max_scan_size);
 	/* the parts live as long as the mail's pool, which is freed right
@@ -743,9 +764,8 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);
-	message_decoder_deinit(&ctx.decoder);
-	str_free(&ctx.html);
-	str_free(&ctx.header_text);
+	str_truncate(ctx.html, 0);
+	str_truncate(ctx.header_text, 0);
 	i_stream_unref(&limited);
 	*mail_r = ctx.mail;
 	return ret;
