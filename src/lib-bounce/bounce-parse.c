@@ -109,12 +109,14 @@ void bounce_charset_keep(const char *charset)
 
 /* see bounce_mail_pool() */
 static pool_t bounce_mail_pool_kept = NULL;
-/* What every parse needs besides the mail's pool, kept between mails
-   for the same reason: the decoder's buffers and ours grow to a large
-   part's size (at most the bounds on what is kept), and freeing them
-   after each mail let glibc shrink the heap only to grow it again. */
+/* Our text buffers, kept between mails for the same reason: they grow
+   to a large part's size (at most the bounds on what is kept), and
+   freeing them after each mail let glibc shrink the heap only to grow it
+   again. Not the message decoder: message_decoder_decode_reset() keeps
+   the bytes of a character cut off at the end of the last body it
+   decoded, and they would begin the next mail's text, which in an LMTP
+   process may be another user's. */
 static struct {
-	struct message_decoder_context *decoder;
 	string_t *html, *header_text;
 } bounce_parse_kept;
 
@@ -137,8 +139,7 @@ void bounce_mail_parse_deinit(void)
 	}
 	bounce_charsets_kept_count = 0;
 	pool_unref(&bounce_mail_pool_kept);
-	if (bounce_parse_kept.decoder != NULL) {
-		message_decoder_deinit(&bounce_parse_kept.decoder);
+	if (bounce_parse_kept.html != NULL) {
 		str_free(&bounce_parse_kept.html);
 		str_free(&bounce_parse_kept.header_text);
 	}
@@ -718,15 +719,12 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	i_zero(&ctx);
 	ctx.mail = bounce_mail_alloc(pool);
-	if (bounce_parse_kept.decoder == NULL) {
-		bounce_parse_kept.decoder = message_decoder_init(NULL, 0);
+	if (bounce_parse_kept.html == NULL) {
 		bounce_parse_kept.html = str_new(default_pool, 256);
 		bounce_parse_kept.header_text = str_new(default_pool, 256);
 	}
-	/* a new message for the decoder; the strings were emptied when
-	   the last parse ended */
-	message_decoder_decode_reset(bounce_parse_kept.decoder);
-	ctx.decoder = bounce_parse_kept.decoder;
+	/* the strings were emptied when the last parse ended */
+	ctx.decoder = message_decoder_init(NULL, 0);
 	ctx.html = bounce_parse_kept.html;
 	ctx.header_text = bounce_parse_kept.header_text;
 
@@ -764,6 +762,7 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);
+	message_decoder_deinit(&ctx.decoder);
 	str_truncate(ctx.html, 0);
 	str_truncate(ctx.header_text, 0);
 	i_stream_unref(&limited);

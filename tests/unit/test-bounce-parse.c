@@ -252,6 +252,30 @@ static void test_text_before_html(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* A mail whose text ends in the middle of a character: nothing of it
+   may reach the next mail parsed in the process (an LMTP process parses
+   one user's bounces after another's). */
+static void test_cut_character_stays_in_its_mail(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail;
+
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		/* "secret \xe2\x82" : a euro sign cut after two bytes */
+		"c2VjcmV0IOKC\n", pool);
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"\n"
+		"Delivery failed.\n", pool);
+	assert_string_equal(str_c(mail->text), "Delivery failed.\n");
+	pool_unref(&pool);
+}
+
 /* no text part: the HTML, converted to text, is the text */
 static void test_html_only(void **state ATTR_UNUSED)
 {
@@ -382,6 +406,7 @@ int main(void)
 		test_case(test_crlf),
 		test_case(test_text_before_html),
 		test_case(test_html_only),
+		test_case(test_cut_character_stays_in_its_mail),
 		test_case(test_part_without_headers_after_qp),
 		test_case(test_headers_decoded_on_lookup),
 	};
