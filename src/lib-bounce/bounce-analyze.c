@@ -22,17 +22,15 @@ int bounce_analyze_stream(struct istream *input,
 	p_array_init(&report->recipients, pool, 4);
 	p_array_init(&report->campaign_headers, pool, 4);
 
-	/* the collected pieces are only needed until the facts are out;
-	   alloconly pools zero their blocks, so start with what a typical
-	   bounce needs (callgrind: 8 KiB beats both 4 and 16) */
-	mail_pool = pool_alloconly_create("bounce mail", 8 * 1024);
+	/* the collected pieces are only needed until the facts are out */
+	mail_pool = bounce_mail_pool();
 	ret = bounce_mail_parse(input, set->max_scan_size, mail_pool,
 				&mail, error_r);
 	if (ret == 0) {
 		bounce_extract(mail, set, report);
 		bounce_classify(report, set);
 	}
-	pool_unref(&mail_pool);
+	p_clear(mail_pool);
 	*report_r = report;
 	return ret;
 }

@@ -197,6 +197,9 @@ struct bounce_evidence {
 	const char *provider;
 	/* "RCPT", "DATA", ...: the format's or the diagnostic's (or NULL) */
 	const char *smtp_command;
+	/* the diagnostic as the phrase sets see it (bounce_phrase_fold()),
+	   folded once for all of them; NULL if there is none */
+	const char *folded_diagnostic;
 	/* the first phrase rule (in table order) that matched, per reason */
 	unsigned int reason_phrase[BOUNCE_REASON_COUNT];
 	/* the phrase decider's choice (NO_RULE if none) */
@@ -636,8 +639,8 @@ static void bounce_evidence_phrases(struct bounce_evidence *ev,
 	for (i = 0; i < BOUNCE_REASON_COUNT; i++)
 		ev->reason_phrase[i] = NO_RULE;
 	ev->best_phrase = NO_RULE;
-	if (bounce_phrase_set_match(tables->phrases, ev->rcpt->diagnostic,
-				    matched) == 0)
+	if (bounce_phrase_set_match_folded(tables->phrases,
+					   ev->folded_diagnostic, matched) == 0)
 		return;
 	for (i = 0; i < bounce_phrase_rules_count; i++) {
 		enum bounce_reason reason = bounce_phrase_rules[i].reason;
@@ -657,15 +660,14 @@ static void bounce_evidence_phrases(struct bounce_evidence *ev,
 }
 
 static const char *
-bounce_evidence_command(const struct bounce_classify_tables *tables,
-			const struct bounce_recipient *rcpt)
+bounce_evidence_command(const struct bounce_evidence *ev)
 {
 	bool matched[N_ELEMENTS(bounce_command_phrases)];
 
-	if (rcpt->smtp_command != NULL)
-		return rcpt->smtp_command;
-	if (bounce_phrase_set_match(tables->command_phrases, rcpt->diagnostic,
-				    matched) == 0)
+	if (ev->rcpt->smtp_command != NULL)
+		return ev->rcpt->smtp_command;
+	if (bounce_phrase_set_match_folded(ev->tables->command_phrases,
+					   ev->folded_diagnostic, matched) == 0)
 		return NULL;
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_phrases); i++) {
 		if (matched[i])
@@ -693,7 +695,12 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 	ev->report = report;
 	ev->rcpt = rcpt;
 	ev->status_rule = bounce_status_lookup(rcpt->status);
-	ev->smtp_command = bounce_evidence_command(tables, rcpt);
+	if (rcpt->diagnostic != NULL) {
+		ev->folded_diagnostic =
+			bounce_phrase_fold(rcpt->diagnostic,
+					   BOUNCE_PHRASE_MAX_SCAN);
+	}
+	ev->smtp_command = bounce_evidence_command(ev);
 	bounce_evidence_phrases(ev, tables);
 
 	/* the remote MTA names the provider; without one, the
@@ -704,9 +711,9 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 			bounce_address_domain(rcpt->address));
 	if (ev->provider != NULL) {
 		ev->rhost_matched = t_new(bool, I_MAX(tables->rhost_phrase_count, 1));
-		(void)bounce_phrase_set_match(tables->rhost_phrases,
-					      rcpt->diagnostic,
-					      ev->rhost_matched);
+		(void)bounce_phrase_set_match_folded(tables->rhost_phrases,
+						     ev->folded_diagnostic,
+						     ev->rhost_matched);
 	}
 }
 

@@ -327,7 +327,7 @@ static bool bounce_format_amazonses_extract(const struct bounce_mail *mail,
 {
 	if (bounce_ses_extract_json(mail, report))
 		return TRUE;
-	if (bounce_vendor_signatures_match(mail, bounce_ses_signatures) == 0 ||
+	if (!bounce_vendor_signatures_match(mail, bounce_ses_signatures, 1) ||
 	    !bounce_vendor_read_dsn(mail, report))
 		return FALSE;
 	bounce_ses_refine(report);

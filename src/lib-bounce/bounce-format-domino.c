@@ -82,7 +82,7 @@ static void bounce_domino_refine(const struct bounce_mail *mail,
 static bool bounce_format_domino_extract(const struct bounce_mail *mail,
 					 struct bounce_report *report)
 {
-	if (bounce_vendor_signatures_match(mail, bounce_domino_signatures) < 2)
+	if (!bounce_vendor_signatures_match(mail, bounce_domino_signatures, 2))
 		return FALSE;
 	if (bounce_vendor_read_dsn(mail, report)) {
 		bounce_domino_refine(mail, report);

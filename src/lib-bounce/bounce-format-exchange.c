@@ -171,8 +171,8 @@ static bool bounce_format_exchange_extract(const struct bounce_mail *mail,
 {
 	struct bounce_recipient *rcpt;
 
-	if (bounce_vendor_signatures_match(mail,
-					   bounce_exchange_signatures) == 0)
+	if (!bounce_vendor_signatures_match(mail,
+					    bounce_exchange_signatures, 1))
 		return FALSE;
 	if (bounce_vendor_read_dsn(mail, report))
 		bounce_exchange_refine(mail, report);

@@ -79,7 +79,7 @@ static bool bounce_format_ezweb_extract(const struct bounce_mail *mail,
 					struct bounce_report *report)
 {
 	if (str_len(mail->delivery_status) > 0 &&
-	    bounce_vendor_signatures_match(mail, bounce_ezweb_signatures) >= 2)
+	    bounce_vendor_signatures_match(mail, bounce_ezweb_signatures, 2))
 		return bounce_ezweb_dsn(mail, report);
 	return bounce_vendor_extract_text(mail, report, &bounce_ezweb_format);
 }

@@ -148,7 +148,7 @@ static bool bounce_format_fml_extract(const struct bounce_mail *mail,
 
 	/* the list manager's header and one of its other marks */
 	if (!bounce_vendor_header_contains(mail, "X-MLServer", "fml") ||
-	    bounce_vendor_signatures_match(mail, bounce_fml_signatures) < 2)
+	    !bounce_vendor_signatures_match(mail, bounce_fml_signatures, 2))
 		return FALSE;
 	T_BEGIN {
 		found = bounce_fml_scan(mail, report) > 0;

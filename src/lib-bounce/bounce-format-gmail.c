@@ -81,8 +81,8 @@ static void bounce_gmail_summary_hint(const struct bounce_mail *mail,
 static bool bounce_format_gmail_dsn(const struct bounce_mail *mail,
 				    struct bounce_report *report)
 {
-	if (bounce_vendor_signatures_match(mail,
-					   bounce_gmail_dsn_signatures) == 0 ||
+	if (!bounce_vendor_signatures_match(mail,
+					    bounce_gmail_dsn_signatures, 1) ||
 	    !bounce_vendor_read_dsn(mail, report))
 		return FALSE;
 	bounce_gmail_summary_hint(mail, report);
@@ -99,7 +99,7 @@ static bool bounce_format_gmail_extract(const struct bounce_mail *mail,
 
 	if (str_len(mail->delivery_status) > 0)
 		return bounce_format_gmail_dsn(mail, report);
-	if (bounce_vendor_signatures_match(mail, bounce_gmail_signatures) < 2)
+	if (!bounce_vendor_signatures_match(mail, bounce_gmail_signatures, 2))
 		return FALSE;
 	if (bounce_vendor_parse_text(mail, report, &bounce_gmail_layout) == 0)
 		return FALSE;

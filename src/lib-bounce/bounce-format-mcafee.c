@@ -35,7 +35,7 @@ static const struct bounce_vendor_reason bounce_mcafee_reasons[] = {
 static bool bounce_format_mcafee_extract(const struct bounce_mail *mail,
 					 struct bounce_report *report)
 {
-	if (bounce_vendor_signatures_match(mail, bounce_mcafee_signatures) < 2)
+	if (!bounce_vendor_signatures_match(mail, bounce_mcafee_signatures, 2))
 		return FALSE;
 	if (!bounce_vendor_read_dsn(mail, report))
 		return FALSE;

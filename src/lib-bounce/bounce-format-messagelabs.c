@@ -86,8 +86,8 @@ static void bounce_messagelabs_hint_codes(struct bounce_report *report)
 static bool bounce_format_messagelabs_extract(const struct bounce_mail *mail,
 					      struct bounce_report *report)
 {
-	if (bounce_vendor_signatures_match(mail,
-					   bounce_messagelabs_signatures) < 2)
+	if (!bounce_vendor_signatures_match(mail,
+					    bounce_messagelabs_signatures, 2))
 		return FALSE;
 	if (bounce_vendor_read_dsn(mail, report)) {
 		bounce_vendor_hint_reasons(report, "messagelabs",

@@ -98,7 +98,7 @@ static bool bounce_format_zoho_extract(const struct bounce_mail *mail,
 	unsigned int i, end, first = array_count(&report->recipients);
 	unsigned int found = 0;
 
-	if (bounce_vendor_signatures_match(mail, bounce_zoho_signatures) < 2)
+	if (!bounce_vendor_signatures_match(mail, bounce_zoho_signatures, 2))
 		return FALSE;
 	lines = bounce_mail_text_lines(mail);
 	end = bounce_mail_text_original_line(mail);

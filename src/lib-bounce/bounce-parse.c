@@ -41,12 +41,29 @@ enum bounce_part_kind {
 	BOUNCE_PART_HEADER_TEXT,
 };
 
+/* the headers the decoder needs to decode a body, and the one that says
+   whether a text part is an attached file */
+static const char *const bounce_mime_headers[] = {
+	"Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+};
+
+static void
+bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
+			       ARRAY_TYPE(bounce_mail_header) *headers);
+
 struct bounce_parse_context {
 	struct bounce_mail *mail;
 	struct message_decoder_context *decoder;
 
 	struct message_part *part;
 	enum bounce_part_kind kind;
+	/* where this part's headers are kept (the bounce's top headers or
+	   the returned message's), or NULL */
+	ARRAY_TYPE(bounce_mail_header) *part_keep_headers;
+	/* the decoder reads this part's body, so it needs the headers
+	   that say how (bounce_mime_headers). Decoding a header costs
+	   more than parsing it: the decoder sees no other header. */
+	bool part_decode_headers;
 	bool part_in_orig;
 	bool part_is_attachment;
 
@@ -90,6 +107,30 @@ void bounce_charset_keep(const char *charset)
 	kept->trans = trans;
 }
 
+/* see bounce_mail_pool() */
+static pool_t bounce_mail_pool_kept = NULL;
+/* Our text buffers, kept between mails for the same reason: they grow
+   to a large part's size (at most the bounds on what is kept), and
+   freeing them after each mail let glibc shrink the heap only to grow it
+   again. Not the message decoder: message_decoder_decode_reset() keeps
+   the bytes of a character cut off at the end of the last body it
+   decoded, and they would begin the next mail's text, which in an LMTP
+   process may be another user's. */
+static struct {
+	string_t *html, *header_text;
+} bounce_parse_kept;
+
+pool_t bounce_mail_pool(void)
+{
+	/* alloconly pools zero their blocks; a typical bounce's pieces
+	   take 10 to 35 KiB, few more than 60 */
+	if (bounce_mail_pool_kept == NULL) {
+		bounce_mail_pool_kept =
+			pool_alloconly_create("bounce mail", 64 * 1024);
+	}
+	return bounce_mail_pool_kept;
+}
+
 void bounce_mail_parse_deinit(void)
 {
 	for (unsigned int i = 0; i < bounce_charsets_kept_count; i++) {
@@ -97,6 +138,11 @@ void bounce_mail_parse_deinit(void)
 		i_free(bounce_charsets_kept[i].name);
 	}
 	bounce_charsets_kept_count = 0;
+	pool_unref(&bounce_mail_pool_kept);
+	if (bounce_parse_kept.html != NULL) {
+		str_free(&bounce_parse_kept.html);
+		str_free(&bounce_parse_kept.header_text);
+	}
 }
 
 /* the charsets of the encoded words ("=?iso-2022-jp?B?...?=") in a raw
@@ -143,20 +189,43 @@ static void bounce_keep_content_charset(const unsigned char *value,
 	rfc822_parser_deinit(&parser);
 }
 
+/* TRUE if a raw Content-Type value may have a charset parameter: most
+   (multipart boundaries, message/delivery-status) have none, and
+   parsing the value costs far more than looking */
+static bool bounce_mem_has_charset(const unsigned char *value, size_t size)
+{
+	static const char name[] = "charset";
+	const size_t len = sizeof(name) - 1;
+
+	for (size_t i = 0; i + len <= size; i++) {
+		if ((value[i] | 0x20) == 'c' &&
+		    i_memcasecmp(value + i, name, len) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Before the decoder opens a translation for a raw header's charsets,
    make sure their modules stay loaded. */
+static void bounce_keep_raw_header_charsets(const char *name,
+					    const unsigned char *value,
+					    size_t size)
+{
+	if (memchr(value, '=', size) == NULL)
+		return;
+	bounce_keep_encoded_word_charsets(value, size);
+	if (strcasecmp(name, "Content-Type") == 0 &&
+	    bounce_mem_has_charset(value, size)) T_BEGIN {
+		bounce_keep_content_charset(value, size);
+	} T_END;
+}
+
 static void bounce_keep_header_charsets(const struct message_header_line *hdr)
 {
 	if (hdr->eoh || hdr->continues)
 		return;
-	if (memchr(hdr->full_value, '=', hdr->full_value_len) == NULL)
-		return;
-	bounce_keep_encoded_word_charsets(hdr->full_value,
-					  hdr->full_value_len);
-	if (strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
-		bounce_keep_content_charset(hdr->full_value,
-					    hdr->full_value_len);
-	} T_END;
+	bounce_keep_raw_header_charsets(hdr->name, hdr->full_value,
+					hdr->full_value_len);
 }
 
 static bool bounce_part_in_orig(const struct message_part *part)
@@ -219,33 +288,110 @@ bounce_parse_root_content_type(struct bounce_mail *mail,
 	rfc822_parser_deinit(&parser);
 }
 
-static void
-bounce_headers_add(pool_t pool, ARRAY_TYPE(bounce_header) *headers,
-		   const char *name, const unsigned char *value, size_t size,
-		   bool *truncated)
+/* A decoded header value as the readers get it: cut at
+   BOUNCE_MAX_HEADER_VALUE (never in the middle of a character: the value
+   goes to SQLite and JSON as UTF-8), unfolded. */
+static const char *
+bounce_header_value_dup(pool_t pool, const unsigned char *value, size_t size,
+			bool *truncated)
 {
-	struct bounce_header *hdr;
+	char *v;
+
+	if (size > BOUNCE_MAX_HEADER_VALUE) {
+		size = uni_utf8_data_truncate(value, size,
+					      BOUNCE_MAX_HEADER_VALUE);
+		*truncated = TRUE;
+	}
+	/* unfold: the decoder gives the full multi-line value */
+	v = p_strndup(pool, value, size);
+	for (char *p = v; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	}
+	return v;
+}
+
+static void bounce_mail_header_decode_value(pool_t pool,
+					    struct bounce_mail_header *hdr,
+					    bool *truncated)
+{
+	const unsigned char *raw = (const unsigned char *)hdr->value;
+	string_t *value = t_str_new(hdr->raw_size + 64);
+
+	bounce_keep_raw_header_charsets(hdr->name, raw, hdr->raw_size);
+	message_header_decode_utf8(raw, hdr->raw_size, value, NULL);
+	hdr->value = bounce_header_value_dup(pool, str_data(value),
+					     str_len(value), truncated);
+	hdr->decoded = TRUE;
+}
+
+/* TRUE if lib-mail's header decoding would return raw as it is: no
+   encoded word, nothing to replace */
+static bool bounce_header_value_is_plain(const unsigned char *raw,
+					 size_t size)
+{
+	const unsigned char *p = raw, *end = raw + size;
+
+	while ((p = memchr(p, '=', end - p)) != NULL) {
+		if (++p < end && *p == '?')
+			return FALSE;
+	}
+	return uni_utf8_data_is_valid(raw, size);
+}
+
+static void bounce_mail_header_decode(pool_t pool,
+				      struct bounce_mail_header *hdr,
+				      bool *truncated)
+{
+	const unsigned char *raw = (const unsigned char *)hdr->value;
+
+	if (bounce_header_value_is_plain(raw, hdr->raw_size)) {
+		/* most headers: no encoded words, valid UTF-8 */
+		hdr->value = bounce_header_value_dup(pool, raw, hdr->raw_size,
+						     truncated);
+		hdr->decoded = TRUE;
+		return;
+	}
+	/* a data stack pool can't allocate from an inner frame */
+	if (pool->datastack_pool) {
+		bounce_mail_header_decode_value(pool, hdr, truncated);
+		return;
+	}
+	T_BEGIN {
+		bounce_mail_header_decode_value(pool, hdr, truncated);
+	} T_END;
+}
+
+/* Decoding a header gives at most 3 bytes per raw byte (an invalid byte
+   becomes U+FFFD), so a raw value up to this size can't be cut when it
+   is decoded later: whether the mail was truncated is known now. */
+#define BOUNCE_HEADER_LAZY_MAX_RAW (BOUNCE_MAX_HEADER_VALUE / 4)
+
+static void
+bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
+			const char *name, const unsigned char *value,
+			size_t size, bool *truncated)
+{
+	struct bounce_mail_header *hdr;
+	char *raw;
 
 	if (array_count(headers) >= BOUNCE_MAX_HEADERS) {
 		*truncated = TRUE;
 		return;
 	}
-	if (size > BOUNCE_MAX_HEADER_VALUE) {
-		/* never leave half a character: the value goes to SQLite
-		   and JSON as UTF-8 */
-		size = uni_utf8_data_truncate(value, size,
-					      BOUNCE_MAX_HEADER_VALUE);
-		*truncated = TRUE;
-	}
 	hdr = array_append_space(headers);
 	hdr->name = p_strdup(pool, name);
-	/* unfold: the decoder gives the full multi-line value */
-	char *v = p_strndup(pool, value, size);
-	for (char *p = v; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n' || *p == '\t')
-			*p = ' ';
+	hdr->name_len = strlen(hdr->name);
+	hdr->value = (const char *)value;
+	hdr->raw_size = size;
+	if (size > BOUNCE_HEADER_LAZY_MAX_RAW) {
+		bounce_mail_header_decode(pool, hdr, truncated);
+		return;
 	}
-	hdr->value = v;
+	/* NULs included: the decoder reads raw_size bytes */
+	raw = p_malloc(pool, size + 1);
+	memcpy(raw, value, size);
+	hdr->value = raw;
 }
 
 /* Append data to dest, dropping CRs so that lines end in "\n", up to
@@ -279,6 +425,20 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->kind = BOUNCE_PART_SKIP;
 	ctx->part_in_orig = bounce_part_in_orig(part);
 	ctx->part_is_attachment = FALSE;
+	ctx->part_keep_headers = NULL;
+	/* the returned message's body is never read */
+	ctx->part_decode_headers = !ctx->part_in_orig;
+	if (part->parent == NULL)
+		ctx->part_keep_headers = ctx->mail->headers;
+	else if ((part->parent->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0 &&
+		 !bounce_part_in_orig(part->parent)) {
+		/* the top of the returned original message */
+		ctx->part_keep_headers = ctx->mail->orig_headers;
+	}
+	/* The decoder resets itself when it sees a block of a new part,
+	   but it may see none of this part's headers: reset it now, so
+	   that it never reports the previous part's Content-Type. */
+	message_decoder_decode_reset(ctx->decoder);
 	if (++ctx->mail->part_count >= BOUNCE_MAX_TOTAL_PARTS) {
 		/* the parser stops splitting parts at its limit without
 		   flagging them: whatever follows is in this last part */
@@ -286,35 +446,50 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	}
 }
 
+/* a header the decoder has decoded: one of bounce_mime_headers */
 static void bounce_parse_header(struct bounce_parse_context *ctx,
 				struct message_header_line *hdr)
 {
-	struct bounce_mail *mail = ctx->mail;
-	struct message_part *part = ctx->part;
-
 	if (hdr->eoh)
 		return;
-	if (part->parent == NULL) {
-		if (strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
-			bounce_parse_root_content_type(mail, hdr->full_value,
-						       hdr->full_value_len);
-		} T_END;
-		bounce_headers_add(mail->pool, &mail->headers, hdr->name,
-				   hdr->full_value, hdr->full_value_len,
-				   &mail->truncated);
-	} else if (part->parent != NULL &&
-		   (part->parent->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0 &&
-		   !bounce_part_in_orig(part->parent)) {
-		/* the top of the returned original message */
-		mail->have_orig_message = TRUE;
-		bounce_headers_add(mail->pool, &mail->orig_headers, hdr->name,
-				   hdr->full_value, hdr->full_value_len,
-				   &mail->truncated);
-	}
+	if (ctx->part->parent == NULL &&
+	    strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
+		bounce_parse_root_content_type(ctx->mail, hdr->full_value,
+					       hdr->full_value_len);
+	} T_END;
 	if (strcasecmp(hdr->name, "Content-Disposition") == 0 &&
 	    hdr->full_value_len >= 10 &&
 	    strncasecmp((const char *)hdr->full_value, "attachment", 10) == 0)
 		ctx->part_is_attachment = TRUE;
+}
+
+/* a raw header of a part whose headers are kept */
+static void bounce_parse_header_keep(struct bounce_parse_context *ctx,
+				     struct message_header_line *hdr)
+{
+	struct bounce_mail *mail = ctx->mail;
+	const char *name = hdr->name;
+
+	if (hdr->eoh)
+		return;
+	if (hdr->continues) {
+		/* the value, unfolded, comes with the last line */
+		hdr->use_full_value = TRUE;
+		return;
+	}
+	if (ctx->part_keep_headers == mail->orig_headers)
+		mail->have_orig_message = TRUE;
+	if (!uni_utf8_str_is_valid(name)) {
+		/* as lib-mail's decoder gives a header's name */
+		string_t *valid = t_str_new(hdr->name_len + 8);
+
+		if (!uni_utf8_get_valid_data((const unsigned char *)name,
+					     hdr->name_len, valid))
+			name = str_c(valid);
+	}
+	bounce_mail_headers_add(mail->pool, ctx->part_keep_headers, name,
+				hdr->full_value, hdr->full_value_len,
+				&mail->truncated);
 }
 
 static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
@@ -334,14 +509,21 @@ static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 		ctx->kind = BOUNCE_PART_SKIP;
 		return;
 	}
-	ctx->kind = bounce_part_kind_from_type(content_type);
 	if (ctx->part_in_orig) {
 		/* the returned message's own body tells nothing about the
 		   bounce, and its text would only mislead the extractors */
 		ctx->kind = BOUNCE_PART_SKIP;
-	} else if (ctx->kind == BOUNCE_PART_TEXT && ctx->part_is_attachment &&
-		   content_type != NULL) {
+		return;
+	}
+	ctx->kind = bounce_part_kind_from_type(content_type);
+	if (ctx->kind == BOUNCE_PART_TEXT && ctx->part_is_attachment &&
+	    content_type != NULL) {
 		/* an attached text file (often the original message) */
+		ctx->kind = BOUNCE_PART_SKIP;
+	} else if (ctx->kind == BOUNCE_PART_HTML &&
+		   str_len(ctx->mail->text) > 0) {
+		/* the HTML is used only when there is no text part, and
+		   there is one already */
 		ctx->kind = BOUNCE_PART_SKIP;
 	}
 }
@@ -401,15 +583,34 @@ static void bounce_parse_part_end(struct bounce_parse_context *ctx)
 	if (ctx->kind == BOUNCE_PART_HEADER_TEXT && !mail->have_orig_message &&
 	    str_len(ctx->header_text) > 0) {
 		mail->have_orig_message = TRUE;
-		bounce_headers_parse_text(mail->pool, str_c(ctx->header_text),
-					  str_len(ctx->header_text),
-					  &mail->orig_headers);
+		bounce_mail_headers_parse_text(mail->pool,
+					       str_c(ctx->header_text),
+					       str_len(ctx->header_text),
+					       mail->orig_headers);
 	}
 	str_truncate(ctx->header_text, 0);
 	if (ctx->html2text != NULL && ctx->kind == BOUNCE_PART_HTML) {
 		mail_html2text_deinit(&ctx->html2text);
 		str_append_c(ctx->html, '\n');
 	}
+}
+
+static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
+					const struct message_header_line *hdr)
+{
+	/* every header of the bounce's own parts comes here: compare the
+	   first byte (case folded as in bounce_mail_headers_find()) before
+	   calling strcasecmp() */
+	char first = hdr->name[0] | 0x20;
+
+	if (!ctx->part_decode_headers)
+		return FALSE;
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_mime_headers); i++) {
+		if ((bounce_mime_headers[i][0] | 0x20) == first &&
+		    strcasecmp(hdr->name, bounce_mime_headers[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static void bounce_parse_block(struct bounce_parse_context *ctx,
@@ -422,19 +623,26 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 			bounce_parse_part_end(ctx);
 		bounce_parse_part_begin(ctx, block->part);
 	}
-	if (block->hdr == NULL && block->size > 0 &&
-	    ctx->kind == BOUNCE_PART_SKIP) {
+	if (block->hdr != NULL) {
+		if (ctx->part_keep_headers != NULL)
+			bounce_parse_header_keep(ctx, block->hdr);
+		if (!bounce_parse_header_decoded(ctx, block->hdr))
+			return;
+		bounce_keep_header_charsets(block->hdr);
+	} else if (block->size == 0) {
+		/* end of the headers: the decoder has seen those that
+		   say what the part is */
+		bounce_parse_headers_end(ctx);
+		if (ctx->kind == BOUNCE_PART_SKIP)
+			return;
+	} else if (ctx->kind == BOUNCE_PART_SKIP) {
 		/* don't spend decoding time on skipped bodies */
 		return;
 	}
-	if (block->hdr != NULL)
-		bounce_keep_header_charsets(block->hdr);
 	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
 		return;
 	if (output.hdr != NULL)
 		bounce_parse_header(ctx, output.hdr);
-	else if (block->hdr == NULL && block->size == 0)
-		bounce_parse_headers_end(ctx);
 	else if (output.size > 0)
 		bounce_parse_body(ctx, &output);
 }
@@ -481,8 +689,10 @@ static struct bounce_mail *bounce_mail_alloc(pool_t pool)
 	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
 
 	mail->pool = pool;
-	p_array_init(&mail->headers, pool, 32);
-	p_array_init(&mail->orig_headers, pool, 32);
+	mail->headers = p_new(pool, ARRAY_TYPE(bounce_mail_header), 1);
+	mail->orig_headers = p_new(pool, ARRAY_TYPE(bounce_mail_header), 1);
+	p_array_init(mail->headers, pool, 32);
+	p_array_init(mail->orig_headers, pool, 32);
 	mail->text = str_new(pool, 1024);
 	mail->delivery_status = str_new(pool, 256);
 	mail->feedback_report = str_new(pool, 64);
@@ -505,18 +715,24 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	struct message_part *parts;
 	struct message_block block;
 	struct istream *limited;
-	pool_t part_pool;
 	int ret;
 
 	i_zero(&ctx);
 	ctx.mail = bounce_mail_alloc(pool);
-	ctx.html = str_new(default_pool, 256);
-	ctx.header_text = str_new(default_pool, 256);
+	if (bounce_parse_kept.html == NULL) {
+		bounce_parse_kept.html = str_new(default_pool, 256);
+		bounce_parse_kept.header_text = str_new(default_pool, 256);
+	}
+	/* the strings were emptied when the last parse ended */
 	ctx.decoder = message_decoder_init(NULL, 0);
+	ctx.html = bounce_parse_kept.html;
+	ctx.header_text = bounce_parse_kept.header_text;
 
 	limited = i_stream_create_limit(input, max_scan_size);
-	part_pool = pool_alloconly_create("bounce message parts", 4096);
-	parser = message_parser_init(part_pool, limited, &parser_set);
+	/* the parts live as long as the mail's pool, which is freed right
+	   after extraction: a pool of their own cost a zeroed block more
+	   per message. At most BOUNCE_MAX_TOTAL_PARTS of them. */
+	parser = message_parser_init(ctx.mail->pool, limited, &parser_set);
 	while ((ret = message_parser_parse_next_block(parser, &block)) > 0)
 		bounce_parse_block(&ctx, &block);
 	if (ctx.part != NULL)
@@ -547,28 +763,36 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);
 	message_decoder_deinit(&ctx.decoder);
-	str_free(&ctx.html);
-	str_free(&ctx.header_text);
-	pool_unref(&part_pool);
+	str_truncate(ctx.html, 0);
+	str_truncate(ctx.header_text, 0);
 	i_stream_unref(&limited);
 	*mail_r = ctx.mail;
 	return ret;
 }
 
-const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
-				const char *name)
+static struct bounce_mail_header *
+bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
+			 const char *name)
 {
-	const struct bounce_header *hdr;
+	struct bounce_mail_header *hdr;
+	bool truncated = FALSE;
 	/* the formats look up dozens of names per mail among dozens of
-	   headers: compare the first byte before calling strcasecmp().
-	   "| 0x20" folds ASCII letters' case; bytes strcasecmp() finds
-	   equal stay equal under it. */
+	   headers (many of them X-...): compare the length and the first
+	   byte before calling strcasecmp(). "| 0x20" folds ASCII letters'
+	   case; bytes strcasecmp() finds equal stay equal under it. */
 	char first = name[0] | 0x20;
+	size_t name_len = strlen(name);
 
-	array_foreach(headers, hdr) {
-		if ((hdr->name[0] | 0x20) == first &&
-		    strcasecmp(hdr->name, name) == 0)
-			return hdr->value;
+	array_foreach_modifiable(headers, hdr) {
+		if (hdr->name_len != name_len ||
+		    (hdr->name[0] | 0x20) != first ||
+		    strcasecmp(hdr->name, name) != 0)
+			continue;
+		/* a value still raw is small enough never to be cut:
+		   truncated stays FALSE */
+		if (!hdr->decoded)
+			bounce_mail_header_decode(pool, hdr, &truncated);
+		return hdr;
 	}
 	return NULL;
 }
@@ -576,23 +800,43 @@ const char *bounce_headers_find(const ARRAY_TYPE(bounce_header) *headers,
 const char *bounce_mail_header(const struct bounce_mail *mail,
 			       const char *name)
 {
-	return bounce_headers_find(&mail->headers, name);
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->headers, name);
+
+	return hdr == NULL ? NULL : hdr->value;
 }
 
 const char *bounce_mail_orig_header(const struct bounce_mail *mail,
 				    const char *name)
 {
-	return bounce_headers_find(&mail->orig_headers, name);
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->orig_headers, name);
+
+	return hdr == NULL ? NULL : hdr->value;
 }
 
-void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
-			       ARRAY_TYPE(bounce_header) *headers)
+const char *bounce_mail_header_lower(const struct bounce_mail *mail,
+				     const char *name)
+{
+	struct bounce_mail_header *hdr =
+		bounce_mail_headers_find(mail->pool, mail->headers, name);
+
+	if (hdr == NULL)
+		return NULL;
+	if (hdr->lower == NULL)
+		hdr->lower = str_lcase(p_strdup(mail->pool, hdr->value));
+	return hdr->lower;
+}
+
+static void
+bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
+			       ARRAY_TYPE(bounce_mail_header) *headers)
 {
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
 	struct istream *input;
+	/* the cut of a quoted header doesn't make the report incomplete */
 	bool truncated = FALSE;
-	string_t *value;
 
 	/* skip leading blank lines: some MTAs put one before the headers */
 	while (size > 0 && (*text == '\n' || *text == '\r')) {
@@ -602,7 +846,6 @@ void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
 	input = i_stream_create_from_data(text, size);
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
-	value = t_str_new(256);
 	while (message_parse_header_next(parser, &hdr) > 0) {
 		if (hdr->eoh)
 			break;
@@ -610,13 +853,29 @@ void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
 			hdr->use_full_value = TRUE;
 			continue;
 		}
-		bounce_keep_header_charsets(hdr);
-		str_truncate(value, 0);
-		message_header_decode_utf8(hdr->full_value, hdr->full_value_len,
-					   value, NULL);
-		bounce_headers_add(pool, headers, hdr->name, str_data(value),
-				   str_len(value), &truncated);
+		bounce_mail_headers_add(pool, headers, hdr->name,
+					hdr->full_value, hdr->full_value_len,
+					&truncated);
 	}
 	message_parse_header_deinit(&parser);
 	i_stream_unref(&input);
+}
+
+void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
+			       ARRAY_TYPE(bounce_header) *headers)
+{
+	ARRAY_TYPE(bounce_mail_header) raw_headers;
+	struct bounce_mail_header *raw;
+	struct bounce_header *hdr;
+	bool truncated = FALSE;
+
+	t_array_init(&raw_headers, 16);
+	bounce_mail_headers_parse_text(pool, text, size, &raw_headers);
+	array_foreach_modifiable(&raw_headers, raw) {
+		if (!raw->decoded)
+			bounce_mail_header_decode(pool, raw, &truncated);
+		hdr = array_append_space(headers);
+		hdr->name = raw->name;
+		hdr->value = raw->value;
+	}
 }

@@ -60,6 +60,12 @@ struct bounce_phrase_set {
 	unsigned int class_count;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
+	/* phrase sets: the shallowest nodes' transitions as full rows over
+	   the byte classes (dense[dense_row[node] + byte_class[c]]),
+	   dense_row[node] is UINT_MAX for the other nodes. A scan spends
+	   most of its steps near the root, where nodes have many children
+	   and the sibling lists are long. */
+	unsigned int *dense, *dense_row;
 };
 
 struct bounce_phrase_scan {
@@ -235,6 +241,75 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 	return set;
 }
 
+/* The dense rows of a phrase set take at most this many cells (4 bytes
+   each): the root and the nodes one and most of two bytes deep. */
+#define BOUNCE_DENSE_MAX_CELLS (16 * 1024)
+
+static void bounce_phrase_set_build_dense(struct bounce_phrase_set *set)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned char class_byte[256];
+	unsigned int classes = 1, rows, head = 0, node, child;
+	ARRAY(unsigned int) queue;
+
+	/* a class per byte that some keyword contains (the folded text
+	   and the phrases are lower-case) */
+	for (unsigned int n = 1; n < node_count; n++) {
+		unsigned char c = ac_node(set, n)->c;
+
+		if (set->byte_class[c] != 0)
+			continue;
+		i_assert(classes < 256);
+		class_byte[classes] = c;
+		set->byte_class[c] = classes++;
+	}
+	rows = I_MAX(BOUNCE_DENSE_MAX_CELLS / classes, 1);
+	set->dense = i_new(unsigned int, I_MIN(rows, node_count) * classes);
+	set->dense_row = i_new(unsigned int, node_count);
+	for (unsigned int n = 0; n < node_count; n++)
+		set->dense_row[n] = UINT_MAX;
+
+	/* breadth-first from the root, while there is room */
+	t_array_init(&queue, I_MIN(rows, node_count));
+	node = 0;
+	array_push_back(&queue, &node);
+	while (head < array_count(&queue)) {
+		node = *array_idx(&queue, head);
+		set->dense_row[node] = head * classes;
+		/* class 0: a byte no keyword contains leads back to the
+		   root (the row is zeroed) */
+		for (unsigned int k = 1; k < classes; k++) {
+			set->dense[head * classes + k] =
+				ac_goto(set, node, class_byte[k]);
+		}
+		head++;
+		for (child = ac_node(set, node)->first_child; child != 0;
+		     child = ac_node(set, child)->next_sibling) {
+			if (array_count(&queue) < rows)
+				array_push_back(&queue, &child);
+		}
+	}
+}
+
+/* ac_goto() through the dense rows where a node has one; the root
+   always has one, so the failure chain ends there */
+static unsigned int ac_step(const struct bounce_phrase_set *set,
+			    unsigned int node, unsigned char c)
+{
+	unsigned int child;
+
+	for (;;) {
+		if (set->dense_row[node] != UINT_MAX) {
+			return set->dense[set->dense_row[node] +
+					  set->byte_class[c]];
+		}
+		child = ac_child(set, node, c);
+		if (child != 0)
+			return child;
+		node = ac_node(set, node)->fail;
+	}
+}
+
 struct bounce_phrase_set *
 bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 {
@@ -244,6 +319,7 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 		ac_add_phrase(set, phrases[i], i);
 	T_BEGIN {
 		ac_link(set);
+		bounce_phrase_set_build_dense(set);
 	} T_END;
 	ac_compact(set);
 	return set;
@@ -353,6 +429,8 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	i_free(set->multi_slot);
 	i_free(set->dfa);
 	i_free(set->lowest_at);
+	i_free(set->dense);
+	i_free(set->dense_row);
 	i_free(set);
 }
 
@@ -416,14 +494,23 @@ static void bounce_phrase_report(struct bounce_phrase_scan *scan,
 unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 				     const char *text, bool *matched)
 {
+	return bounce_phrase_set_match_folded(set, text == NULL ? NULL :
+		bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN), matched);
+}
+
+unsigned int
+bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
+			       const char *folded, bool *matched)
+{
 	struct bounce_phrase_scan scan;
 	const struct bounce_ac_node *n;
-	const char *folded;
 	unsigned int state = 0;
 	size_t i;
 
+	/* a set of phrases (bounce_phrase_set_create()), not of needles */
+	i_assert(set->dense_row != NULL);
 	memset(matched, 0, sizeof(*matched) * set->phrase_count);
-	if (text == NULL)
+	if (folded == NULL)
 		return 0;
 
 	i_zero(&scan);
@@ -432,9 +519,8 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 	scan.progress = t_new(unsigned int, I_MAX(set->multi_count, 1));
 	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
 
-	folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
 	for (i = 0; folded[i] != '\0'; i++) {
-		state = ac_goto(set, state, (unsigned char)folded[i]);
+		state = ac_step(set, state, (unsigned char)folded[i]);
 		n = ac_node(set, state);
 		if (n->keyword != NO_KEYWORD || n->output != 0)
 			bounce_phrase_report(&scan, state, i + 1);
@@ -548,18 +634,23 @@ static size_t bounce_fold_utf8(const unsigned char *p, char *folded_r)
 const char *bounce_phrase_fold(const char *text, size_t max_len)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	size_t text_len = strlen(text);
-	string_t *out = t_str_new(I_MIN(text_len, max_len) + 1);
+	/* folding never makes text longer, and the last character may
+	   come with a space in front of it past max_len: written into a
+	   plain array, as the text of every diagnostic goes through here
+	   byte by byte */
+	size_t size = I_MIN(strlen(text), max_len + 1);
+	char *out = t_malloc_no0(size + 1);
+	size_t len = 0;
 	bool space = FALSE, word_start = TRUE;
 	char c;
 
-	while (*p != '\0' && str_len(out) < max_len) {
+	while (*p != '\0' && len < max_len) {
 		if (word_start) {
 			size_t skip = bounce_reply_prefix_len(p);
 
 			p += skip;
 			if (skip > 0) {
-				space = str_len(out) > 0;
+				space = len > 0;
 				continue;
 			}
 		}
@@ -568,23 +659,24 @@ const char *bounce_phrase_fold(const char *text, size_t max_len)
 			p++;
 		} else {
 			p += bounce_fold_utf8(p, &c);
-			if (c == FOLD_OTHER && str_len(out) > 0 &&
-			    str_data(out)[str_len(out)-1] == FOLD_OTHER &&
-			    !space)
+			if (c == FOLD_OTHER && len > 0 &&
+			    out[len-1] == FOLD_OTHER && !space)
 				continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			space = str_len(out) > 0;
+			space = len > 0;
 			word_start = TRUE;
 			continue;
 		}
+		i_assert(len + (space ? 2 : 1) <= size);
 		if (space)
-			str_append_c(out, ' ');
+			out[len++] = ' ';
 		space = FALSE;
 		word_start = FALSE;
-		str_append_c(out, c);
+		out[len++] = c;
 	}
-	return str_c(out);
+	out[len] = '\0';
+	return out;
 }
 
 bool bounce_phrase_is_valid(const char *phrase)

@@ -214,16 +214,41 @@ const char *const *bounce_mail_text_lines(const struct bounce_mail *mail)
 	return view->lines;
 }
 
+#define BOUNCE_BYTES(b) (0x0101010101010101ULL * (b))
+
+/* ASCII lower-case 8 bytes at once: a byte gets 0x20 added if it is
+   'A'..'Z'. The high bit of (b & 0x7f) + 0x80 - 'A' says b >= 'A', that
+   of (b & 0x7f) + 0x7f - 'Z' says b > 'Z' (neither sum carries into the
+   next byte), and bytes with the high bit set (UTF-8) are left alone. */
+static inline uint64_t bounce_ascii_lcase8(uint64_t x)
+{
+	uint64_t low7 = x & BOUNCE_BYTES(0x7f);
+	uint64_t ge_a = low7 + BOUNCE_BYTES(0x80 - 'A');
+	uint64_t gt_z = low7 + BOUNCE_BYTES(0x7f - 'Z');
+	uint64_t upper = ge_a & ~gt_z & ~x & BOUNCE_BYTES(0x80);
+
+	return x | (upper >> 2);
+}
+
 static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
 {
-	char *lower = p_strdup(pool, text);
+	size_t len = strlen(text), i = 0;
+	unsigned char *lower = p_malloc(pool, len + 1);
+	uint64_t word;
 
-	/* ASCII only, like the case-insensitive matching elsewhere */
-	for (char *p = lower; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	/* ASCII only, like the case-insensitive matching elsewhere; the
+	   text is lower-cased once per message, a word at a time */
+	for (; i + sizeof(word) <= len; i += sizeof(word)) {
+		memcpy(&word, text + i, sizeof(word));
+		word = bounce_ascii_lcase8(word);
+		memcpy(lower + i, &word, sizeof(word));
 	}
-	return lower;
+	for (; i < len; i++) {
+		unsigned char c = text[i];
+
+		lower[i] = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+	}
+	return (const char *)lower;
 }
 
 const char *bounce_mail_text_lower(const struct bounce_mail *mail)
@@ -287,6 +312,66 @@ bounce_text_first_line(const char *const *lines, const char *const *needles,
 	return i;
 }
 
+static const char *bounce_text_needle_lower(const char *needle)
+{
+	for (const char *p = needle; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			return bounce_text_ascii_lcase(pool_datastack_create(),
+						       needle);
+	}
+	return needle;
+}
+
+/* bounce_text_first_line() on the mail's text, by another road: no
+   needle spans lines, so the earliest occurrence of any needle in the
+   lower-cased text is in the first line that holds one. A strstr() per
+   needle over the whole text (glibc's is vectorised) costs a fraction
+   of a table lookup per byte of every line, once per needle list. A
+   line longer than max_len is passed over; each needle's next
+   occurrence is looked for again only once the search has passed it,
+   so every needle's search moves forward through the text: linear. */
+static unsigned int
+bounce_mail_text_find_first_line(const struct bounce_mail *mail,
+				 const char *const *needles, size_t max_len)
+{
+	const char *lower = bounce_mail_text_lower(mail);
+	const char *const *lines = bounce_mail_text_lines(mail);
+	const char *from = lower, *line_start = lower, *best, *nl;
+	unsigned int i, count = str_array_length(needles), line = 0;
+	const char **lc_needles = t_new(const char *, count + 1);
+	const char **next = t_new(const char *, count + 1);
+
+	for (i = 0; i < count; i++) {
+		lc_needles[i] = bounce_text_needle_lower(needles[i]);
+		next[i] = strstr(lower, lc_needles[i]);
+	}
+	for (;;) {
+		best = NULL;
+		for (i = 0; i < count; i++) {
+			if (next[i] != NULL && next[i] < from)
+				next[i] = strstr(from, lc_needles[i]);
+			if (next[i] != NULL && (best == NULL || next[i] < best))
+				best = next[i];
+		}
+		if (best == NULL)
+			return str_array_length(lines);
+		while ((nl = memchr(line_start, '\n',
+				    best - line_start)) != NULL) {
+			line++;
+			line_start = nl + 1;
+		}
+		if (max_len == SIZE_MAX ||
+		    strnlen(lines[line], max_len + 1) <= max_len)
+			return line;
+		/* too long a line: go on after it */
+		nl = strchr(best, '\n');
+		if (nl == NULL)
+			return str_array_length(lines);
+		from = line_start = nl + 1;
+		line++;
+	}
+}
+
 unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
 					 const char *const *needles,
 					 size_t max_line_len)
@@ -303,8 +388,14 @@ unsigned int bounce_mail_text_first_line(const struct bounce_mail *mail,
 				return mark->line;
 		}
 	}
-	line = bounce_text_first_line(bounce_mail_text_lines(mail), needles,
-				      max_line_len);
+	if (view == NULL) {
+		return bounce_text_first_line(bounce_mail_text_lines(mail),
+					      needles, max_line_len);
+	}
+	T_BEGIN {
+		line = bounce_mail_text_find_first_line(mail, needles,
+							max_line_len);
+	} T_END;
 	if (view != NULL && view->mark_count < N_ELEMENTS(view->marks)) {
 		mark = &view->marks[view->mark_count++];
 		mark->needles = needles;

@@ -48,9 +48,9 @@ static const struct {
 bool bounce_vendor_header_contains(const struct bounce_mail *mail,
 				   const char *header, const char *needle)
 {
-	const char *value = bounce_mail_header(mail, header);
+	const char *value = bounce_mail_header_lower(mail, header);
 
-	return value != NULL && strstr(t_str_lcase(value), needle) != NULL;
+	return value != NULL && strstr(value, needle) != NULL;
 }
 
 bool bounce_vendor_text_contains(const struct bounce_mail *mail,
@@ -60,25 +60,42 @@ bool bounce_vendor_text_contains(const struct bounce_mail *mail,
 		bounce_mail_text_contains(mail, needle);
 }
 
-unsigned int
-bounce_vendor_signatures_match(const struct bounce_mail *mail,
-			       const struct bounce_vendor_signature *sigs)
+static bool
+bounce_vendor_signature_matches(const struct bounce_mail *mail,
+				const struct bounce_vendor_signature *sig)
 {
-	unsigned int count = 0;
+	if (sig->header != NULL)
+		return bounce_vendor_header_contains(mail, sig->header,
+						     sig->needle);
+	/* the text is lower-cased once per message, for every vendor's
+	   signatures */
+	return bounce_vendor_text_contains(mail, sig->needle);
+}
 
-	for (; sigs->needle != NULL; sigs++) {
-		if (sigs->header != NULL) {
-			if (bounce_vendor_header_contains(mail, sigs->header,
-							  sigs->needle))
+bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
+				    const struct bounce_vendor_signature *sigs,
+				    unsigned int min)
+{
+	unsigned int total = 0, left, count = 0;
+
+	while (sigs[total].needle != NULL)
+		total++;
+	/* a header's value is short, the text is not: headers first, and
+	   no further search once the answer is known (most mails are not
+	   of the vendor's format, and fail after a few misses) */
+	left = total;
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < total; i++) {
+			if ((sigs[i].header != NULL) != (pass == 0))
+				continue;
+			if (count >= min || count + left < min)
+				return count >= min;
+			left--;
+			if (bounce_vendor_signature_matches(mail, &sigs[i]))
 				count++;
-			continue;
 		}
-		/* the text is lower-cased once per message, for every
-		   vendor's signatures */
-		if (bounce_mail_text_contains(mail, sigs->needle))
-			count++;
 	}
-	return count;
+	return count >= min;
 }
 
 const char *bounce_vendor_fold(pool_t pool, const char *text)
@@ -400,20 +417,23 @@ static void bounce_vendor_scan_text(struct bounce_vendor_scan *scan,
 
 static const char *bounce_vendor_fold_line(const char *line)
 {
-	string_t *str = t_str_new(strlen(line) + 1);
+	/* the folded line is never longer: a plain array, as every line
+	   of the text goes through here byte by byte */
+	char *folded = t_malloc_no0(strlen(line) + 1), *dest = folded;
 	bool space = FALSE;
 
 	for (const char *p = line; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	return str_c(str);
+	*dest = '\0';
+	return folded;
 }
 
 /* Returns FALSE at the end of the failure report. */
@@ -515,8 +535,8 @@ bool bounce_vendor_extract_text(const struct bounce_mail *mail,
 				struct bounce_report *report,
 				const struct bounce_vendor_text_format *format)
 {
-	if (bounce_vendor_signatures_match(mail, format->signatures) <
-	    format->min_signatures)
+	if (!bounce_vendor_signatures_match(mail, format->signatures,
+					    format->min_signatures))
 		return FALSE;
 	if (bounce_vendor_parse_text(mail, report, &format->layout) == 0)
 		return FALSE;

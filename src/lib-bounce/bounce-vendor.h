@@ -22,11 +22,11 @@ struct bounce_vendor_signature {
 	const char *needle;
 };
 
-/* Return how many of the signatures (array ends with a NULL needle)
-   match the mail. */
-unsigned int
-bounce_vendor_signatures_match(const struct bounce_mail *mail,
-			       const struct bounce_vendor_signature *sigs);
+/* Return TRUE if at least min of the signatures (array ends with a NULL
+   needle) match the mail. */
+bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
+				    const struct bounce_vendor_signature *sigs,
+				    unsigned int min);
 /* TRUE if the lower-cased header value contains needle (lower-case) */
 bool bounce_vendor_header_contains(const struct bounce_mail *mail,
 				   const char *header, const char *needle);

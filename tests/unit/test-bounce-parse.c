@@ -214,6 +214,187 @@ static void test_crlf(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+static struct bounce_mail *test_parse_str(const char *msg, pool_t pool)
+{
+	struct bounce_mail *mail;
+	struct istream *input;
+	const char *error;
+
+	input = i_stream_create_from_data(msg, strlen(msg));
+	assert_int_equal(bounce_mail_parse(input, 1024 * 1024, pool, &mail,
+					   &error), 0);
+	i_stream_unref(&input);
+	return mail;
+}
+
+/* multipart/alternative with the text part first: the HTML is not what
+   the formats read */
+static void test_text_before_html(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/alternative; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=us-ascii\n"
+		"\n"
+		"Delivery to user@example.org failed.\n"
+		"--A\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"<p>HTML copy: caf=E9</p>\n"
+		"--A--\n", pool);
+
+	assert_string_equal(str_c(mail->text),
+			    "Delivery to user@example.org failed.\n");
+	pool_unref(&pool);
+}
+
+/* A mail whose text ends in the middle of a character: nothing of it
+   may reach the next mail parsed in the process (an LMTP process parses
+   one user's bounces after another's). */
+static void test_cut_character_stays_in_its_mail(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail;
+
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		/* "secret \xe2\x82" : a euro sign cut after two bytes */
+		"c2VjcmV0IOKC\n", pool);
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"\n"
+		"Delivery failed.\n", pool);
+	assert_string_equal(str_c(mail->text), "Delivery failed.\n");
+	pool_unref(&pool);
+}
+
+/* no text part: the HTML, converted to text, is the text */
+static void test_html_only(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"<p>Caf=E9 user@example.org: no such user</p>\n"
+		"--A--\n", pool);
+
+	assert_non_null(strstr(str_c(mail->text),
+			       "Café user@example.org: no such user"));
+	pool_unref(&pool);
+}
+
+/* Only some of a MIME part's headers go through the decoder: a part
+   without a Content-Type after others with a legacy charset, QP and
+   another type must be read as plain US-ASCII text, not with a
+   previous part's settings. */
+static void test_part_without_headers_after_qp(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Subject: =?ISO-8859-1?Q?Zustellung_fehlgeschlagen_=E4?=\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=iso-8859-1\n"
+		"Content-Description: Notification\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"Empf=E4nger unbekannt\n"
+		"--A\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Final-Recipient: rfc822; user@example.org\n"
+		"--A\n"
+		"\n"
+		"plain =E4 stays as written\n"
+		"--A\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: sender@example.com\n"
+		"Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\n"
+		"Content-Type: multipart/mixed; boundary=\"O\"\n"
+		"\n"
+		"--O\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"X-Inner: =?UTF-8?Q?inner?=\n"
+		"\n"
+		"the original's own text\n"
+		"--O--\n"
+		"--A--\n", pool);
+
+	assert_string_equal(str_c(mail->text),
+			    "Empfänger unbekannt\n"
+			    "plain =E4 stays as written\n");
+	assert_string_equal(bounce_mail_header(mail, "Subject"),
+			    "Zustellung fehlgeschlagen ä");
+	assert_true(mail->have_orig_message);
+	assert_string_equal(bounce_mail_orig_header(mail, "Subject"),
+			    "Grüße");
+	/* the returned message's inner parts are not its headers */
+	assert_null(bounce_mail_orig_header(mail, "X-Inner"));
+	assert_string_equal(str_c(mail->delivery_status),
+			    "Final-Recipient: rfc822; user@example.org\n");
+	pool_unref(&pool);
+}
+
+/* Headers are kept raw and decoded when looked up; a value too long for
+   that is decoded (and cut) at once, so that the mail says it was
+   truncated before anything is looked up. */
+static void test_headers_decoded_on_lookup(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	string_t *msg = t_str_new(8192);
+	struct bounce_mail *mail;
+	const char *value;
+
+	str_append(msg, "From: =?ISO-8859-1?Q?J=FCrgen?= <postmaster@example.net>\n"
+		   "X-Long: ");
+	for (unsigned int i = 0; i < 1500; i++)
+		str_append(msg, "ab ");
+	str_append(msg, "\n"
+		   "Content-Type: multipart/report; boundary=\"A\"\n"
+		   "\n"
+		   "--A\n"
+		   "Content-Type: text/rfc822-headers\n"
+		   "\n"
+		   "Subject: =?UTF-8?B?w4ljaGVj?=\n"
+		   "Message-ID: <orig@example.com>\n"
+		   "--A--\n");
+	mail = test_parse_str(str_c(msg), pool);
+	assert_true(mail->truncated);
+	assert_string_equal(bounce_mail_header(mail, "from"),
+			    "Jürgen <postmaster@example.net>");
+	value = bounce_mail_header(mail, "X-Long");
+	assert_non_null(value);
+	assert_true(strlen(value) <= 4096);
+	assert_true(strlen(value) > 4000);
+	assert_string_equal(bounce_mail_orig_header(mail, "Subject"), "Échec");
+	/* a second lookup gives the value decoded the first time */
+	assert_ptr_equal(bounce_mail_orig_header(mail, "SUBJECT"),
+			 bounce_mail_orig_header(mail, "Subject"));
+	assert_null(bounce_mail_header(mail, "X-Missing"));
+	assert_string_equal(bounce_mail_header_lower(mail, "FROM"),
+			    "jürgen <postmaster@example.net>");
+	assert_ptr_equal(bounce_mail_header_lower(mail, "From"),
+			 bounce_mail_header_lower(mail, "from"));
+	assert_null(bounce_mail_header_lower(mail, "X-Missing"));
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +404,11 @@ int main(void)
 		test_case(test_not_a_dsn),
 		test_case(test_malformed_multipart),
 		test_case(test_crlf),
+		test_case(test_text_before_html),
+		test_case(test_html_only),
+		test_case(test_cut_character_stays_in_its_mail),
+		test_case(test_part_without_headers_after_qp),
+		test_case(test_headers_decoded_on_lookup),
 	};
 	return test_run_group(tests);
 }

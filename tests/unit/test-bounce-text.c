@@ -262,6 +262,99 @@ static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* what bounce_mail_text_first_line() must answer: the first line, at
+   most max_len bytes long, that contains a needle (case-insensitive) */
+static unsigned int naive_first_line(const char *text,
+				     const char *const *needles,
+				     size_t max_len)
+{
+	const char *const *lines = bounce_text_lines(text);
+	unsigned int i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if (strlen(lines[i]) > max_len)
+			continue;
+		for (const char *const *n = needles; *n != NULL; n++) {
+			if (bounce_strcasestr(lines[i], *n) != NULL)
+				return i;
+		}
+	}
+	return i;
+}
+
+static void test_mail_text_first_line(void **state ATTR_UNUSED)
+{
+	static const char *const needles[] = {
+		"original message", "Copy Of", "--x--", NULL
+	};
+	static const char *const texts[] = {
+		"",
+		"nothing\nhere\n",
+		"a\nb\nthe ORIGINAL message follows\n",
+		"copy of\n",
+		"no newline at the end: --x--",
+		/* the first occurrence is on a line too long (max 20) */
+		"a line much longer than twenty bytes with copy of\n"
+		"short: --x--\n",
+		"a line much longer than twenty bytes --x-- original message\n"
+		"a line much longer than twenty bytes copy of\n\n",
+		"--X--\n--x--\n",
+	};
+	pool_t pool = pool_alloconly_create("test mail", 1024);
+
+	for (unsigned int i = 0; i < N_ELEMENTS(texts); i++) {
+		for (unsigned int m = 0; m < 2; m++) {
+			size_t max_len = m == 0 ? SIZE_MAX : 20;
+			struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+
+			mail->pool = pool;
+			mail->text = str_new(pool, 64);
+			str_append(mail->text, texts[i]);
+			mail->text_view =
+				p_new(pool, struct bounce_mail_text_view, 1);
+			assert_int_equal(bounce_mail_text_first_line(mail,
+						needles, max_len),
+					 naive_first_line(texts[i], needles,
+							  max_len));
+			/* the second time from the mark */
+			assert_int_equal(bounce_mail_text_first_line(mail,
+						needles, max_len),
+					 naive_first_line(texts[i], needles,
+							  max_len));
+		}
+	}
+	pool_unref(&pool);
+}
+
+static void test_mail_text_lower(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test mail", 4096);
+	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+	const char *lower;
+
+	/* every byte value, at every offset in a word */
+	mail->pool = pool;
+	mail->text = str_new(pool, 1024);
+	for (unsigned int shift = 0; shift < 8; shift++) {
+		str_truncate(mail->text, 0);
+		for (unsigned int i = 0; i < shift; i++)
+			str_append_c(mail->text, 'Q');
+		for (unsigned int c = 1; c < 256; c++)
+			str_append_c(mail->text, c);
+		mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
+		lower = bounce_mail_text_lower(mail);
+		assert_int_equal(strlen(lower), str_len(mail->text));
+		for (size_t i = 0; i < str_len(mail->text); i++) {
+			unsigned char c = str_data(mail->text)[i];
+			unsigned char expected = c >= 'A' && c <= 'Z' ?
+				c + ('a' - 'A') : c;
+
+			assert_int_equal((unsigned char)lower[i], expected);
+		}
+	}
+	pool_unref(&pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +367,8 @@ int main(void)
 		test_case(test_read_blocks_bounded),
 		test_case(test_autoreply_not_for_bounces),
 		test_case(test_dsn_completed_from_text),
+		test_case(test_mail_text_first_line),
+		test_case(test_mail_text_lower),
 	};
 	return test_run_group(tests);
 }

@@ -71,6 +71,44 @@ static void test_text_layout(void **state ATTR_UNUSED)
 	}
 }
 
+static void test_signatures_match(void **state ATTR_UNUSED)
+{
+	static const struct bounce_vendor_signature sigs[] = {
+		{ NULL, "created automatically" },
+		{ "Subject", "delivery failed" },
+		{ NULL, "not in this mail" },
+		{ "From", "mailer-daemon@" },
+		{ NULL, NULL }
+	};
+	/* the same signatures in another order: the answer must not
+	   depend on which are looked at first */
+	static const struct bounce_vendor_signature reordered[] = {
+		{ NULL, "not in this mail" },
+		{ "From", "mailer-daemon@" },
+		{ NULL, "created automatically" },
+		{ "Subject", "delivery failed" },
+		{ NULL, NULL }
+	};
+	pool_t pool = pool_alloconly_create("test", 4096);
+	struct istream *input = i_stream_create_from_data(GMX_MAIL,
+							  strlen(GMX_MAIL));
+	struct bounce_mail *mail;
+	const char *error;
+
+	assert_int_equal(bounce_mail_parse(input, 1024*1024, pool, &mail,
+					   &error), 0);
+	/* three of the four match */
+	for (unsigned int min = 0; min <= 5; min++) {
+		assert_int_equal(bounce_vendor_signatures_match(mail, sigs, min),
+				 min <= 3);
+		assert_int_equal(bounce_vendor_signatures_match(mail, reordered,
+								 min),
+				 min <= 3);
+	}
+	i_stream_unref(&input);
+	pool_unref(&pool);
+}
+
 static void test_text_bounds(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024*1024);
@@ -225,6 +263,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		test_case(test_text_layout),
+		test_case(test_signatures_match),
 		test_case(test_text_bounds),
 		test_case(test_fold),
 		test_case(test_ses_sns_wrapped),
