@@ -371,6 +371,8 @@ void bounce_extract(const struct bounce_mail *mail,
 {
 	if (mail->truncated)
 		report->truncated = TRUE;
+	report->message_id = p_strdup(report->pool,
+				      bounce_mail_header(mail, "Message-ID"));
 	bounce_extract_begin(report);
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
 		bool found;

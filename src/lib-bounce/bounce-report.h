@@ -80,6 +80,10 @@ struct bounce_report {
 	   "rfc3834", "qmail", "exim", "office365", ... (NULL if none) */
 	const char *format;
 
+	/* the bounce's own Message-ID (NULL if it has none): what the store
+	   keys the bounce by, read here because the parse has it already */
+	const char *message_id;
+
 	/* per-message DSN fields */
 	const char *reporting_mta;
 	const char *arrival_date;

@@ -147,7 +147,7 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 {
 	struct bounce_pending *pending;
 	struct istream *input;
-	const char *value, *error;
+	const char *error;
 
 	pending = array_append_space(&btxn->pending);
 	pending->how = how;
@@ -157,8 +157,6 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 		btxn->mailbox_guid = p_strdup(btxn->pool,
 			bounce_mailbox_guid_lookup(btxn->box));
 	}
-	if (mail_get_first_header(mail, "Message-ID", &value) > 0)
-		pending->message_id = p_strdup(btxn->pool, value);
 
 	if (mail_get_stream_because(mail, NULL, NULL, "bounce analysis",
 				    &input) < 0) {
@@ -176,6 +174,9 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 		pending->report = NULL;
 		return -1;
 	}
+	/* from the parse: asking the mail for it made Dovecot parse the
+	   header of the mail being saved once more */
+	pending->message_id = pending->report->message_id;
 	return 0;
 }
 

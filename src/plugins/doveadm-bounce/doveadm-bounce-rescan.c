@@ -120,6 +120,10 @@ static int rescan_mail(struct rescan_mailbox *rbox, struct mail *mail)
 	pool = pool_alloconly_create("bounce rescan", 4096);
 	ret = rescan_analyze(rbox, mail, pool, &report);
 	if (ret == 0) {
+		/* keyed as the mail plugin keys it: by the Message-ID the
+		   parse read (Dovecot's own lookup above only finds rows
+		   recorded already) */
+		msg.message_id = report->message_id;
 		ret = rbox->ctx->reclassify ?
 			bounce_store_replace(rbox->store, &msg, report, &error) :
 			bounce_store_record(rbox->store, &msg, report, &error);
