@@ -47,6 +47,9 @@ USERS = [
     User("erin", 5004,
          extra={"bounce_db": "{root}/rootonly/bounces.sqlite"}),
     User("frank", 5005),
+    # the other storages an admin may run: the same rows, UIDs and GUIDs
+    User("gina", 5006, extra={"mail": "sdbox:~/sdbox"}),
+    User("hank", 5007, extra={"mail": "mdbox:~/mdbox"}),
 ]
 
 USERUNKNOWN_DIAG = ("550 5.1.1 <{addr}>: Recipient address rejected: "
@@ -432,6 +435,47 @@ def test_message_guids(d):
     chk.done()
 
 
+def test_dbox_storages(d):
+    """sdbox and mdbox: LMTP (one and two recipients), APPEND and doveadm
+    save are recorded with the UIDs and GUIDs Dovecot reports."""
+    chk = Check("sdbox and mdbox")
+    for user in ("gina", "hank"):
+        mails = [user_unknown_dsn("%s-lmtp1" % user, ["a.%s@example.org" % user]),
+                 make_dsn("%s-lmtp2" % user, [
+                     ("b.%s@example.net" % user, "failed", "5.1.1",
+                      USERUNKNOWN_DIAG.format(addr="b.%s@example.net" % user),
+                      "mx2.example.net"),
+                     ("c.%s@example.net" % user, "failed", "5.2.2",
+                      "552 5.2.2 mailbox is full", "mx2.example.net")]),
+                 user_unknown_dsn("%s-append" % user, ["d.%s@example.org" % user]),
+                 user_unknown_dsn("%s-save" % user, ["e.%s@example.org" % user])]
+        origs = [STATE.expect(user, m) for m in mails]
+        for mail in mails[:2]:
+            chk.eq("%s: LMTP reply" % user,
+                   d.lmtp_deliver(mail, [user + "+Bounces@" + DOMAIN])[0][0], 250)
+        c = d.imap(user)
+        try:
+            append_uid = imap_append(c, "Bounces", crlf(mails[2]))
+        finally:
+            c.logout()
+        d.doveadm_save(mails[3], user)
+        rows = check_rows(d, user, origs, chk)
+        chk.eq("%s: row uid = APPENDUID" % user,
+               [r["uid"] for r in rows[origs[2]]], [append_uid])
+        fetched = d.doveadm(["fetch", "-u", user, "uid guid mailbox-guid",
+                             "mailbox", "Bounces"])
+        by_uid = {int(m["uid"]): m for m in fetched}
+        for row in d.bounce_list(user):
+            shown = d.doveadm(["bounce", "show", "-u", user, str(row["id"])])
+            fields = shown[0] if isinstance(shown, list) and shown else {}
+            msg = by_uid.get(int(row["uid"]), {})
+            chk.eq("%s row %s message_guid" % (user, row["id"]),
+                   fields.get("message_guid"), msg.get("guid"))
+            chk.eq("%s row %s mailbox_guid" % (user, row["id"]),
+                   fields.get("mailbox_guid"), msg.get("mailbox-guid"))
+    chk.done()
+
+
 def test_db_file(d):
     chk = Check("database file")
     path = os.path.join(d.home("alice"), "bounces.sqlite")
@@ -513,6 +557,7 @@ def main():
                 ("concurrent lmtp 8x10", test_concurrent),
                 ("doveadm list -A and formatters", test_doveadm_formats),
                 ("message and mailbox GUIDs", test_message_guids),
+                ("sdbox and mdbox", test_dbox_storages),
                 ("database file mode and owner", test_db_file),
                 ("unwritable or corrupt bounce_db", test_broken_db),
                 ("no unexpected errors logged", test_no_errors_logged)]:
