@@ -67,3 +67,21 @@ void bounce_mailbox_guid_cache_deinit(void)
 	i_free(bounce_mailbox_guid_cache.path);
 	i_zero(&bounce_mailbox_guid_cache);
 }
+
+/* The GUID of a mail being saved, if the storage has it before commit,
+   else NULL. sdbox and mdbox give a new mail its GUID when they start
+   writing it. Maildir makes a GUID of the file's final name, which only
+   the commit settles, and asserts if asked while saving; copies may
+   keep their source's GUID. The integration tests compare what is
+   recorded with "doveadm fetch guid" on maildir, sdbox and mdbox. */
+const char *bounce_saving_mail_guid(struct mail *mail)
+{
+	const char *guid;
+
+	if (!mail->saving || strcmp(mail->box->storage->name, "maildir") == 0)
+		return NULL;
+	if (mail_get_special(mail, MAIL_FETCH_GUID, &guid) < 0 ||
+	    *guid == '\0')
+		return NULL;
+	return guid;
+}

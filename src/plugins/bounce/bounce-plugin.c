@@ -177,6 +177,10 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 	/* from the parse: asking the mail for it made Dovecot parse the
 	   header of the mail being saved once more */
 	pending->message_id = pending->report->message_id;
+	if (strcmp(how, "copy") != 0) {
+		pending->message_guid = p_strdup(btxn->pool,
+						 bounce_saving_mail_guid(mail));
+	}
 	return 0;
 }
 
@@ -253,10 +257,21 @@ bounce_assign_uids(struct bounce_transaction *btxn,
 	}
 }
 
-/* A message being saved has no GUID yet on maildir (asking for it
-   asserts), so look the committed messages up by UID in a separate
-   instance of the mailbox. Without a GUID the row is still keyed by
-   mailbox GUID and UID. */
+/* What bounce_saving_mail_guid() couldn't give before commit (maildir:
+   asking a mail being saved for its GUID asserts): look the committed
+   messages up by UID in a separate instance of the mailbox. Without a
+   GUID the row is still keyed by mailbox GUID and UID. */
+static bool bounce_guids_missing(const struct bounce_transaction *btxn)
+{
+	const struct bounce_pending *pending;
+
+	array_foreach(&btxn->pending, pending) {
+		if (pending->uid != 0 && pending->message_guid == NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 {
 	struct mailbox *box;
@@ -265,6 +280,8 @@ static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 	struct mail *mail;
 	const char *guid;
 
+	if (!bounce_guids_missing(btxn))
+		return;
 	box = mailbox_alloc(btxn->box->list, btxn->vname,
 			    MAILBOX_FLAG_READONLY);
 	if (mailbox_open(box) < 0) {
@@ -279,7 +296,8 @@ static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 				      "bounce message GUIDs");
 	mail = mail_alloc(t, 0, NULL);
 	array_foreach_modifiable(&btxn->pending, pending) {
-		if (pending->uid == 0 || !mail_set_uid(mail, pending->uid))
+		if (pending->uid == 0 || pending->message_guid != NULL ||
+		    !mail_set_uid(mail, pending->uid))
 			continue;
 		if (mail_get_special(mail, MAIL_FETCH_GUID, &guid) == 0 &&
 		    *guid != '\0')

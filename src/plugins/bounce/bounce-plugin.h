@@ -48,5 +48,8 @@ int bounce_mail_set_keyword(struct mail *mail, const char *keyword);
    process (bounce-mail-guid.c). */
 const char *bounce_mailbox_guid_lookup(struct mailbox *box);
 void bounce_mailbox_guid_cache_deinit(void);
+/* The GUID a mail being saved will have, or NULL if it can only be
+   looked up after commit. */
+const char *bounce_saving_mail_guid(struct mail *mail);
 
 #endif
