@@ -23,9 +23,7 @@
    the connection's last use; any difference, or any failure while it
    was used, closes it (without the checkpoint a close does, which would
    write through the old descriptors) and the delivery opens the path
-   afresh, exactly as it would without the cache. A checkpoint by
-   another process also changes the database file and costs one reopen:
-   rare and harmless. */
+   afresh, exactly as it would without the cache. */
 
 /* Don't keep a database open in an idle process: it holds the files
    and keeps the WAL from being checkpointed away. */
@@ -49,7 +47,7 @@ struct bounce_file_id {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
-	/* only compared for the database file: others write the WAL and
+	/* only looked at for the database file: others write the WAL and
 	   the shm all the time */
 	off_t size;
 	struct timespec mtime, ctime;
@@ -92,20 +90,25 @@ static bool timespec_equal(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* the same file, with the same mode and owner */
 static bool
 bounce_file_id_equal(const struct bounce_file_id *a,
-		     const struct bounce_file_id *b, bool contents)
+		     const struct bounce_file_id *b)
 {
 	if (a->exists != b->exists)
 		return FALSE;
 	if (!a->exists)
 		return TRUE;
-	if (a->dev != b->dev || a->ino != b->ino || a->mode != b->mode ||
-	    a->uid != b->uid || a->gid != b->gid)
-		return FALSE;
-	return !contents ||
-		(a->size == b->size && timespec_equal(&a->mtime, &b->mtime) &&
-		 timespec_equal(&a->ctime, &b->ctime));
+	return a->dev == b->dev && a->ino == b->ino && a->mode == b->mode &&
+		a->uid == b->uid && a->gid == b->gid;
+}
+
+static bool
+bounce_file_contents_equal(const struct bounce_file_id *a,
+			   const struct bounce_file_id *b)
+{
+	return a->size == b->size && timespec_equal(&a->mtime, &b->mtime) &&
+		timespec_equal(&a->ctime, &b->ctime);
 }
 
 /* Read the ids of the database and its -wal and -shm files. */
@@ -137,9 +140,20 @@ static bool bounce_store_cache_is_current(struct bounce_store_cache *cache)
 	    !files[BOUNCE_STORE_FILE_WAL].exists)
 		return FALSE;
 	for (i = 0; i < BOUNCE_STORE_FILE_COUNT; i++) {
-		if (!bounce_file_id_equal(&files[i], &cache->files[i],
-					  i == BOUNCE_STORE_FILE_DB))
+		if (!bounce_file_id_equal(&files[i], &cache->files[i]))
 			return FALSE;
+	}
+	if (!bounce_file_contents_equal(&files[BOUNCE_STORE_FILE_DB],
+					&cache->files[BOUNCE_STORE_FILE_DB])) {
+		/* Written since: another process's checkpoint (every few
+		   hundred deliveries with several writers), or something
+		   overwrote the file in place. A checkpoint leaves SQLite's
+		   header; garbage over it is what a fresh open would report,
+		   so look at that rather than reopen every time. */
+		if (!bounce_store_header_valid(cache->store))
+			return FALSE;
+		cache->files[BOUNCE_STORE_FILE_DB] =
+			files[BOUNCE_STORE_FILE_DB];
 	}
 	return TRUE;
 }
@@ -182,18 +196,18 @@ int bounce_store_cache_open(const char *path, unsigned int busy_timeout_msecs,
 					 error_r);
 	}
 	if (cache->store != NULL) {
-		if (!bounce_store_cache_is_current(cache)) {
-			bounce_store_cache_drop(cache, TRUE);
-		} else if (bounce_store_cache_matches(cache, path,
-						      busy_timeout_msecs)) {
+		if (bounce_store_cache_matches(cache, path,
+					       busy_timeout_msecs) &&
+		    bounce_store_cache_is_current(cache)) {
 			timeout_remove(&cache->to_idle);
 			cache->in_use = TRUE;
 			*store_r = cache->store;
 			return 0;
-		} else {
-			/* another user's or another database */
-			bounce_store_cache_drop(cache, FALSE);
 		}
+		/* changed under it, or another user's database, whose
+		   files this user may not even be allowed to look at: so
+		   no checkpoint through its descriptors either way */
+		bounce_store_cache_drop(cache, TRUE);
 	}
 	if (bounce_store_open(path, busy_timeout_msecs, &cache->store,
 			      error_r) < 0)

@@ -606,6 +606,24 @@ void bounce_store_close(struct bounce_store **_store)
 	i_free(store);
 }
 
+bool bounce_store_header_valid(struct bounce_store *store)
+{
+	static const char magic[] = "SQLite format 3";
+	sqlite3_file *file = NULL;
+	char buf[sizeof(magic)];
+
+	/* read through SQLite's own descriptor: opening and closing one of
+	   our own would drop the POSIX locks SQLite holds on the file */
+	if (sqlite3_file_control(store->db, "main", SQLITE_FCNTL_FILE_POINTER,
+				 &file) != SQLITE_OK ||
+	    file == NULL || file->pMethods == NULL)
+		return FALSE;
+	if (file->pMethods->xRead(file, buf, sizeof(buf), 0) != SQLITE_OK)
+		return FALSE;
+	/* the magic includes its NUL */
+	return memcmp(buf, magic, sizeof(magic)) == 0;
+}
+
 void bounce_store_close_stale(struct bounce_store **_store)
 {
 	struct bounce_store *store = *_store;

@@ -111,6 +111,9 @@ void bounce_store_close(struct bounce_store **store);
    replaced, damaged): without the checkpoint that closing normally
    does, so that nothing is written through its old descriptors. */
 void bounce_store_close_stale(struct bounce_store **store);
+/* Whether the database file still begins with SQLite's header, read
+   through the connection's own descriptor. */
+bool bounce_store_header_valid(struct bounce_store *store);
 
 /* Use policy for the per-address state from now on (the default is
    BOUNCE_STORE_DEFAULT_SOFT_LIMIT within ..._SOFT_WINDOW_SECS). */

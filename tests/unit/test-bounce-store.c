@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 
@@ -218,6 +219,34 @@ static int64_t record_one(struct bounce_store *store, const char *tag)
 	return ret;
 }
 
+static int has_one(struct bounce_store *store, const char *tag)
+{
+	struct bounce_store_message msg;
+	const char *error;
+
+	/* by the Message-ID only: uid 0 leaves the mailbox GUID out */
+	i_zero(&msg);
+	msg.mailbox_guid = "0123456789abcdef0123456789abcdef";
+	msg.message_guid = tag;
+	msg.message_id = t_strdup_printf("<%s@mx.example.net>", tag);
+	return bounce_store_has_message(store, &msg, &error);
+}
+
+/* A temporary table lives as long as its connection: whether the cache
+   handed out the same one, whatever address a new one got. */
+static void connection_mark(struct bounce_store *store)
+{
+	assert_int_equal(sqlite3_exec(store->db,
+		"CREATE TEMP TABLE cache_marker (x)", NULL, NULL, NULL),
+		SQLITE_OK);
+}
+
+static bool connection_marked(struct bounce_store *store)
+{
+	return sqlite3_exec(store->db, "SELECT x FROM temp.cache_marker",
+			    NULL, NULL, NULL) == SQLITE_OK;
+}
+
 /* The cached connection is handed out again while its files are the
    ones at the path, and never once they changed under it. */
 static void test_store_cache(void **state ATTR_UNUSED)
@@ -232,13 +261,14 @@ static void test_store_cache(void **state ATTR_UNUSED)
 						 &error), 0);
 	first = store;
 	assert_int_equal(record_one(store, "a"), 1);
+	connection_mark(store);
 	bounce_store_cache_release(&store, FALSE);
 	assert_null(store);
 
 	/* unchanged: the same connection */
 	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
 						 &error), 0);
-	assert_ptr_equal(store, first);
+	assert_true(connection_marked(store));
 	/* asked for again while out: a connection of its own */
 	struct bounce_store *second;
 	assert_int_equal(bounce_store_cache_open(path, 1000, &second,
@@ -287,6 +317,46 @@ static void test_store_cache(void **state ATTR_UNUSED)
 						 &error), 0);
 	assert_int_equal(record_one(store, "f"), 1);
 	bounce_store_cache_release(&store, FALSE);
+
+	/* another process's checkpoint writes the database file: the
+	   connection is kept; garbage written over its header is not */
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_false(connection_marked(store));
+	connection_mark(store);
+	bounce_store_cache_release(&store, FALSE);
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "DELETE FROM bounces;"
+				      " PRAGMA wal_checkpoint(PASSIVE)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_true(connection_marked(store));
+	assert_int_equal(has_one(store, "f"), 0);
+	assert_int_equal(record_one(store, "f"), 1);
+	bounce_store_cache_release(&store, FALSE);
+
+	/* another database (another user's, in an LMTP process): the first
+	   is closed without a checkpoint, and loses nothing by it */
+	const char *path2 = t_strconcat(dir, "/other.sqlite", NULL);
+	assert_int_equal(bounce_store_cache_open(path2, 1000, &store,
+						 &error), 0);
+	assert_int_equal(record_one(store, "g"), 1);
+	bounce_store_cache_release(&store, FALSE);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), 0);
+	assert_int_equal(has_one(store, "f"), 1);
+	assert_int_equal(has_one(store, "g"), 0);
+	bounce_store_cache_release(&store, FALSE);
+
+	int fd = open(path, O_WRONLY);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, "not a database!!", 16, 0), 16);
+	i_close_fd(&fd);
+	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
+						 &error), -1);
 	bounce_store_cache_deinit();
 	remove_test_dir(dir);
 }
