@@ -257,10 +257,6 @@ bounce_assign_uids(struct bounce_transaction *btxn,
 	}
 }
 
-/* What bounce_saving_mail_guid() couldn't give before commit (maildir:
-   asking a mail being saved for its GUID asserts): look the committed
-   messages up by UID in a separate instance of the mailbox. Without a
-   GUID the row is still keyed by mailbox GUID and UID. */
 static bool bounce_guids_missing(const struct bounce_transaction *btxn)
 {
 	const struct bounce_pending *pending;
@@ -272,6 +268,10 @@ static bool bounce_guids_missing(const struct bounce_transaction *btxn)
 	return FALSE;
 }
 
+/* What bounce_saving_mail_guid() couldn't give before commit (maildir:
+   asking a mail being saved for its GUID asserts): look the committed
+   messages up by UID in a separate instance of the mailbox. Without a
+   GUID the row is still keyed by mailbox GUID and UID. */
 static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 {
 	struct mailbox *box;
