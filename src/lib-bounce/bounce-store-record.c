@@ -3,8 +3,11 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
+#include "strescape.h"
+#include "istream.h"
 #include "json-parser.h"
 #include "message-date.h"
+#include "bounce-spool.h"
 #include "bounce-store-private.h"
 
 #include <time.h>
@@ -25,6 +28,7 @@ enum bounce_insert_param {
 	BIP_ORIGINAL_LIST_ID, BIP_CAMPAIGN, BIP_FEEDBACK_TYPE, BIP_SOURCE_IP,
 	BIP_REPORTED_DOMAIN,
 };
+#define BIP_COUNT BIP_REPORTED_DOMAIN
 
 #define BOUNCE_STORE_INSERT_SQL \
 	"INSERT INTO bounces (recorded_at, bounced_at, msg_key, mailbox," \
@@ -124,32 +128,42 @@ static const char *bounce_store_msg_key(const struct bounce_store_message *msg)
 			    msg->message_guid : "", NULL);
 }
 
+/* The values of one row, indexed by enum bounce_insert_param: what the
+   insert binds, and what the spool keeps for a later import. Numbers
+   are decimal strings. */
+typedef const char *bounce_row_values_t[BIP_COUNT + 1];
+
+static bool bounce_insert_param_is_number(unsigned int idx)
+{
+	return idx == BIP_RECORDED_AT || idx == BIP_BOUNCED_AT ||
+		idx == BIP_UID || idx == BIP_HARD;
+}
+
 static void
-bounce_store_bind_message(sqlite3_stmt *stmt,
+bounce_row_message_values(bounce_row_values_t values,
 			  const struct bounce_store_message *msg,
 			  const struct bounce_report *report)
 {
-	(void)sqlite3_bind_int64(stmt, BIP_RECORDED_AT, msg->recorded_at);
-	(void)sqlite3_bind_int64(stmt, BIP_BOUNCED_AT,
-		bounce_store_bounced_at(report, msg));
-	bounce_bind_str(stmt, BIP_MSG_KEY, bounce_store_msg_key(msg));
-	bounce_bind_str(stmt, BIP_MAILBOX, msg->mailbox);
-	bounce_bind_str(stmt, BIP_MAILBOX_GUID, msg->mailbox_guid);
-	(void)sqlite3_bind_int64(stmt, BIP_UID, msg->uid);
-	bounce_bind_str(stmt, BIP_MESSAGE_GUID, msg->message_guid);
-	bounce_bind_str(stmt, BIP_MESSAGE_ID, msg->message_id);
-	bounce_bind_str(stmt, BIP_VERP_RECIPIENT, report->verp_recipient);
-	bounce_bind_str(stmt, BIP_FORMAT, report->format);
-	bounce_bind_str(stmt, BIP_REPORTING_MTA, report->reporting_mta);
-	bounce_bind_str(stmt, BIP_ARRIVAL_DATE, report->arrival_date);
-	bounce_bind_str(stmt, BIP_ORIGINAL_MESSAGE_ID, report->orig_message_id);
-	bounce_bind_str(stmt, BIP_ORIGINAL_FROM, report->orig_from);
-	bounce_bind_str(stmt, BIP_ORIGINAL_SUBJECT, report->orig_subject);
-	bounce_bind_str(stmt, BIP_ORIGINAL_LIST_ID, report->orig_list_id);
-	bounce_bind_str(stmt, BIP_CAMPAIGN, bounce_store_campaign_json(report));
-	bounce_bind_str(stmt, BIP_FEEDBACK_TYPE, report->feedback_type);
-	bounce_bind_str(stmt, BIP_SOURCE_IP, report->source_ip);
-	bounce_bind_str(stmt, BIP_REPORTED_DOMAIN, report->reported_domain);
+	values[BIP_RECORDED_AT] = dec2str(msg->recorded_at);
+	values[BIP_BOUNCED_AT] = dec2str(bounce_store_bounced_at(report, msg));
+	values[BIP_MSG_KEY] = bounce_store_msg_key(msg);
+	values[BIP_MAILBOX] = msg->mailbox;
+	values[BIP_MAILBOX_GUID] = msg->mailbox_guid;
+	values[BIP_UID] = dec2str(msg->uid);
+	values[BIP_MESSAGE_GUID] = msg->message_guid;
+	values[BIP_MESSAGE_ID] = msg->message_id;
+	values[BIP_VERP_RECIPIENT] = report->verp_recipient;
+	values[BIP_FORMAT] = report->format;
+	values[BIP_REPORTING_MTA] = report->reporting_mta;
+	values[BIP_ARRIVAL_DATE] = report->arrival_date;
+	values[BIP_ORIGINAL_MESSAGE_ID] = report->orig_message_id;
+	values[BIP_ORIGINAL_FROM] = report->orig_from;
+	values[BIP_ORIGINAL_SUBJECT] = report->orig_subject;
+	values[BIP_ORIGINAL_LIST_ID] = report->orig_list_id;
+	values[BIP_CAMPAIGN] = bounce_store_campaign_json(report);
+	values[BIP_FEEDBACK_TYPE] = report->feedback_type;
+	values[BIP_SOURCE_IP] = report->source_ip;
+	values[BIP_REPORTED_DOMAIN] = report->reported_domain;
 }
 
 const char *bounce_address_domain(const char *address)
@@ -159,25 +173,52 @@ const char *bounce_address_domain(const char *address)
 	return domain == NULL ? "" : domain + 1;
 }
 
-static void bounce_store_bind_recipient(sqlite3_stmt *stmt,
+static void bounce_row_recipient_values(bounce_row_values_t values,
 					const struct bounce_recipient *rcpt)
 {
-	bounce_bind_str(stmt, BIP_RECIPIENT, rcpt->address);
-	bounce_bind_str(stmt, BIP_DOMAIN, bounce_address_domain(rcpt->address));
-	bounce_bind_str(stmt, BIP_ORIGINAL_RECIPIENT, rcpt->original_recipient);
-	bounce_bind_str(stmt, BIP_FINAL_RECIPIENT, rcpt->final_recipient);
-	bounce_bind_str(stmt, BIP_ACTION, bounce_action_name(rcpt->action));
-	bounce_bind_str(stmt, BIP_STATUS, rcpt->status);
-	bounce_bind_str(stmt, BIP_REPLY_CODE, rcpt->reply_code);
-	bounce_bind_str(stmt, BIP_REASON, bounce_reason_name(rcpt->reason));
-	bounce_bind_str(stmt, BIP_CATEGORY,
-			bounce_category_name(rcpt->category));
-	(void)sqlite3_bind_int(stmt, BIP_HARD, rcpt->hard ? 1 : 0);
-	bounce_bind_str(stmt, BIP_RULE, rcpt->rule);
-	bounce_bind_str(stmt, BIP_DIAGNOSTIC_TYPE, rcpt->diagnostic_type);
-	bounce_bind_str(stmt, BIP_DIAGNOSTIC, rcpt->diagnostic);
-	bounce_bind_str(stmt, BIP_SMTP_COMMAND, rcpt->smtp_command);
-	bounce_bind_str(stmt, BIP_REMOTE_MTA, rcpt->remote_mta);
+	values[BIP_RECIPIENT] = rcpt->address;
+	values[BIP_DOMAIN] = bounce_address_domain(rcpt->address);
+	values[BIP_ORIGINAL_RECIPIENT] = rcpt->original_recipient;
+	values[BIP_FINAL_RECIPIENT] = rcpt->final_recipient;
+	values[BIP_ACTION] = bounce_action_name(rcpt->action);
+	values[BIP_STATUS] = rcpt->status;
+	values[BIP_REPLY_CODE] = rcpt->reply_code;
+	values[BIP_REASON] = bounce_reason_name(rcpt->reason);
+	values[BIP_CATEGORY] = bounce_category_name(rcpt->category);
+	values[BIP_HARD] = rcpt->hard ? "1" : "0";
+	values[BIP_RULE] = rcpt->rule;
+	values[BIP_DIAGNOSTIC_TYPE] = rcpt->diagnostic_type;
+	values[BIP_DIAGNOSTIC] = rcpt->diagnostic;
+	values[BIP_SMTP_COMMAND] = rcpt->smtp_command;
+	values[BIP_REMOTE_MTA] = rcpt->remote_mta;
+}
+
+/* Unrecognised mail gets a row too, with this recipient: never silently
+   dropped. */
+static void bounce_recipient_none(struct bounce_recipient *none_r)
+{
+	i_zero(none_r);
+	none_r->address = "";
+	none_r->reason = BOUNCE_REASON_UNDEFINED;
+	none_r->category = BOUNCE_CATEGORY_UNKNOWN;
+	none_r->rule = "none";
+}
+
+/* Returns -1 if a number isn't one (a damaged spool line). */
+static int bounce_store_bind_values(sqlite3_stmt *stmt,
+				    const bounce_row_values_t values)
+{
+	int64_t num;
+
+	for (unsigned int idx = 1; idx <= BIP_COUNT; idx++) {
+		if (!bounce_insert_param_is_number(idx))
+			bounce_bind_str(stmt, idx, values[idx]);
+		else if (str_to_int64(values[idx], &num) < 0)
+			return -1;
+		else
+			(void)sqlite3_bind_int64(stmt, idx, num);
+	}
+	return 0;
 }
 
 static int bounce_store_insert(struct bounce_store *store, sqlite3_stmt *stmt,
@@ -251,6 +292,18 @@ static int bounce_store_drop_stale(struct bounce_store *store,
 	return 0;
 }
 
+static int bounce_store_insert_values(struct bounce_store *store,
+				      sqlite3_stmt *stmt,
+				      const bounce_row_values_t values,
+				      const char **error_r)
+{
+	if (bounce_store_bind_values(stmt, values) < 0) {
+		*error_r = "a number column isn't a number";
+		return -1;
+	}
+	return bounce_store_insert(store, stmt, error_r);
+}
+
 static int bounce_store_insert_all(struct bounce_store *store,
 				   const char *sql,
 				   const struct bounce_store_message *msg,
@@ -260,21 +313,18 @@ static int bounce_store_insert_all(struct bounce_store *store,
 {
 	const struct bounce_recipient *rcpt;
 	struct bounce_recipient none;
+	bounce_row_values_t values;
 	sqlite3_stmt *stmt;
 	int rows = 0;
 
 	if (bounce_store_prepare(store, sql, &stmt, error_r) < 0)
 		return -1;
-	bounce_store_bind_message(stmt, msg, report);
+	bounce_row_message_values(values, msg, report);
 	if (array_count(&report->recipients) == 0) {
-		/* unrecognised mail gets a row too: never silently dropped */
-		i_zero(&none);
-		none.address = "";
-		none.reason = BOUNCE_REASON_UNDEFINED;
-		none.category = BOUNCE_CATEGORY_UNKNOWN;
-		none.rule = "none";
-		bounce_store_bind_recipient(stmt, &none);
-		if (bounce_store_insert(store, stmt, error_r) < 0)
+		bounce_recipient_none(&none);
+		bounce_row_recipient_values(values, &none);
+		if (bounce_store_insert_values(store, stmt, values,
+					       error_r) < 0)
 			rows = -1;
 		else
 			rows++;
@@ -282,8 +332,9 @@ static int bounce_store_insert_all(struct bounce_store *store,
 	array_foreach(&report->recipients, rcpt) {
 		if (rows < 0)
 			break;
-		bounce_store_bind_recipient(stmt, rcpt);
-		if (bounce_store_insert(store, stmt, error_r) < 0)
+		bounce_row_recipient_values(values, rcpt);
+		if (bounce_store_insert_values(store, stmt, values,
+					       error_r) < 0)
 			rows = -1;
 		else {
 			rows++;
@@ -351,6 +402,175 @@ int bounce_store_replace(struct bounce_store *store,
 					       error_r);
 	} T_END_PASS_STR_IF(ret < 0, error_r);
 	return ret;
+}
+
+/* --- the spool: rows recorded later (see bounce-spool.h) --- */
+
+struct bounce_store_spool_import {
+	struct bounce_store *store;
+	struct bounce_spool_import_result *result;
+};
+
+/* A spooled row: this tag, then the values of bounce_row_values_t, tab
+   separated and tab-escaped, one line. A new column list takes a new
+   tag, so that an older importer skips what it can't read. */
+#define BOUNCE_SPOOL_ROW_TAG "R1"
+/* rows per transaction while importing: a crash repeats at most these,
+   which is harmless (rows are idempotent) */
+#define BOUNCE_SPOOL_IMPORT_BATCH 256
+
+static void bounce_spool_append_row(string_t *dest,
+				    const bounce_row_values_t values)
+{
+	str_append(dest, BOUNCE_SPOOL_ROW_TAG);
+	for (unsigned int idx = 1; idx <= BIP_COUNT; idx++) {
+		str_append_c(dest, '\t');
+		if (values[idx] != NULL)
+			str_append_tabescaped(dest, values[idx]);
+	}
+	str_append_c(dest, '\n');
+}
+
+void bounce_store_spool_rows(string_t *dest,
+			     const struct bounce_store_message *msg,
+			     const struct bounce_report *report)
+{
+	const struct bounce_recipient *rcpt;
+	struct bounce_recipient none;
+	bounce_row_values_t values;
+
+	/* no data stack frame of our own: dest may be the caller's and
+	   must be able to grow */
+	bounce_row_message_values(values, msg, report);
+	if (array_count(&report->recipients) == 0) {
+		bounce_recipient_none(&none);
+		bounce_row_recipient_values(values, &none);
+		bounce_spool_append_row(dest, values);
+	}
+	array_foreach(&report->recipients, rcpt) {
+		bounce_row_recipient_values(values, rcpt);
+		bounce_spool_append_row(dest, values);
+	}
+}
+
+/* Returns 1 if the line was a row and is inserted, 0 if it isn't a row
+   this version can read, -1 on a database error. */
+static int bounce_store_import_line(struct bounce_store *store,
+				    sqlite3_stmt *stmt, const char *line,
+				    ARRAY_TYPE(const_string) *affected,
+				    const char **error_r)
+{
+	const char *const *fields = t_strsplit_tabescaped(line);
+
+	if (str_array_length(fields) != BIP_COUNT + 1 ||
+	    strcmp(fields[0], BOUNCE_SPOOL_ROW_TAG) != 0)
+		return 0;
+	if (bounce_store_bind_values(stmt, fields) < 0)
+		return 0;
+	if (bounce_store_insert(store, stmt, error_r) < 0)
+		return -1;
+	bounce_addresses_add(affected, fields[BIP_RECIPIENT]);
+	return 1;
+}
+
+/* One transaction of up to BOUNCE_SPOOL_IMPORT_BATCH lines. Returns 1 if
+   there may be more, 0 at the end of input, -1 on error. */
+static int bounce_store_import_batch(struct bounce_store *store,
+				     struct istream *input,
+				     struct bounce_spool_import_result *result,
+				     const char **error_r)
+{
+	ARRAY_TYPE(const_string) affected;
+	struct bounce_spool_import_result batch;
+	sqlite3_stmt *stmt;
+	const char *line;
+	bool more = FALSE;
+	int ret = 0;
+
+	i_zero(&batch);
+	t_array_init(&affected, BOUNCE_SPOOL_IMPORT_BATCH);
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	if (bounce_store_prepare(store, bounce_store_insert_sql,
+				 &stmt, error_r) < 0) {
+		bounce_store_rollback(store);
+		return -1;
+	}
+	for (;;) {
+		if (batch.rows + batch.skipped >= BOUNCE_SPOOL_IMPORT_BATCH) {
+			more = TRUE;
+			break;
+		}
+		line = bounce_spool_read_line(input, &batch.skipped);
+		if (line == NULL)
+			break;
+		ret = bounce_store_import_line(store, stmt, line, &affected,
+					       error_r);
+		if (ret < 0)
+			break;
+		if (ret > 0)
+			batch.rows++;
+		else
+			batch.skipped++;
+	}
+	bounce_store_stmt_release(store, stmt);
+	if (ret < 0 || input->stream_errno != 0 ||
+	    bounce_addresses_refresh(store, &affected, error_r) < 0) {
+		if (ret >= 0 && input->stream_errno != 0) {
+			*error_r = t_strdup_printf("read(%s) failed: %s",
+				i_stream_get_name(input),
+				i_stream_get_error(input));
+		}
+		bounce_store_rollback(store);
+		return -1;
+	}
+	if (bounce_store_commit(store, error_r) < 0)
+		return -1;
+	result->rows += batch.rows;
+	result->skipped += batch.skipped;
+	return more ? 1 : 0;
+}
+
+static int bounce_store_import_rows(struct bounce_store *store,
+			     struct istream *input,
+			     struct bounce_spool_import_result *result,
+			     const char **error_r)
+{
+	int ret;
+
+	do {
+		T_BEGIN {
+			ret = bounce_store_import_batch(store, input, result,
+							error_r);
+		} T_END_PASS_STR_IF(ret < 0, error_r);
+	} while (ret > 0);
+	return ret;
+}
+
+static int bounce_store_import_spool_file(struct istream *input,
+					  void *context, const char **error_r)
+{
+	struct bounce_store_spool_import *ctx = context;
+
+	return bounce_store_import_rows(ctx->store, input, ctx->result,
+					error_r);
+}
+
+int bounce_store_import_spool(struct bounce_store *store,
+			      const char *spool_path,
+			      unsigned int lock_timeout_secs,
+			      struct bounce_spool_import_result *result_r,
+			      const char **error_r)
+{
+	struct bounce_store_spool_import ctx = {
+		.store = store,
+		.result = result_r,
+	};
+
+	i_zero(result_r);
+	return bounce_spool_import(spool_path, lock_timeout_secs,
+				   bounce_store_import_spool_file, &ctx,
+				   error_r);
 }
 
 int bounce_store_has_message(struct bounce_store *store,

@@ -2,6 +2,7 @@
 #define BOUNCE_STORE_H
 
 #include "bounce-report.h"
+#include "bounce-spool.h"
 
 /* The per-user SQLite database (record step). Only bounce-store.c knows
    SQL; callers see rows as arrays of strings keyed by the column table
@@ -140,6 +141,22 @@ int bounce_store_replace(struct bounce_store *store,
 			 const struct bounce_store_message *msg,
 			 const struct bounce_report *report,
 			 const char **error_r);
+/* Append to dest the spool lines of the rows bounce_store_record() would
+   write (see bounce-spool.h). Needs no database. */
+void bounce_store_spool_rows(string_t *dest,
+			     const struct bounce_store_message *msg,
+			     const struct bounce_report *report);
+/* Import the rows spooled at spool_path, as bounce_store_record() would
+   have recorded them, in transactions of a few hundred rows; the state
+   of their addresses follows. Lines this version can't read are skipped
+   and counted. Returns 1 if anything was imported, 0 if there was
+   nothing to import, -1 on error (what wasn't committed stays in the
+   spool). */
+int bounce_store_import_spool(struct bounce_store *store,
+			      const char *spool_path,
+			      unsigned int lock_timeout_secs,
+			      struct bounce_spool_import_result *result_r,
+			      const char **error_r);
 /* Returns 1 if msg has rows (same Message-ID/GUID key as record uses, or
    the same mailbox GUID and UID), 0 if not, -1 on error. */
 int bounce_store_has_message(struct bounce_store *store,
