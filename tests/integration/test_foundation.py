@@ -46,7 +46,9 @@ USERS = [
          extra={"bounce_db": "{root}/missing/dir/bounces.sqlite"}),
     User("erin", 5004,
          extra={"bounce_db": "{root}/rootonly/bounces.sqlite"}),
-    User("frank", 5005),
+    # recording at once: with the spool (the default) a corrupt
+    # database fails the import, not the delivery (test_robustness.py)
+    User("frank", 5005, extra={"bounce_spool_max_size": "0"}),
     # the other storages an admin may run: the same rows, UIDs and GUIDs
     User("gina", 5006, extra={"mail": "sdbox:~/sdbox"}),
     User("hank", 5007, extra={"mail": "mdbox:~/mdbox"}),

@@ -51,19 +51,30 @@ STRESS_N = int(os.environ.get("BOUNCETEST_STRESS_N", "1000"))
 IN_NAMESPACE = os.environ.get("BOUNCETEST_IN_NAMESPACE") == "1"
 
 REF = "ref"
+# the faults of the database itself are tested twice: recording at once
+# (bounce_spool_max_size = 0: the delivery meets the fault, logs it and
+# rescan recovers) and through the spool (the default: the delivery
+# never meets it, the rows wait in the spool for an import that works)
+DIRECT = {"bounce_spool_max_size": "0"}
 USERS = [
     User(REF, 5200),
-    User("unwritable", 5201, extra={"bounce_db": "~/db/bounces.sqlite"}),
-    User("locked", 5202, extra={"bounce_db_busy_timeout": "200ms"}),
-    User("corrupt", 5203),
-    User("corrupt2", 5206),
+    User("unwritable", 5201, extra=dict(DIRECT,
+                                        bounce_db="~/db/bounces.sqlite")),
+    User("locked", 5202, extra=dict(DIRECT,
+                                    bounce_db_busy_timeout="200ms")),
+    User("corrupt", 5203, extra=DIRECT),
+    User("corrupt2", 5206, extra=DIRECT),
+    User("spoolro", 5230),
+    User("spoollocked", 5231, extra={"bounce_db_busy_timeout": "200ms"}),
+    User("spoolcorrupt", 5232),
     User("diskfull", 5204, extra={"bounce_db": "~/fs/bounces.sqlite"}),
     User("deleted", 5205),
     User("stress", 5210),
     User("stress2", 5211),
     User("seca", 5220),
-    User("secb", 5221),
-    User("seclog", 5222),
+    # these two watch SQLite's own files and the record error path
+    User("secb", 5221, extra=DIRECT),
+    User("seclog", 5222, extra=DIRECT),
 ]
 FAILED_RECORD = "Failed to record"
 # what differs between two users' rows for the same mail
@@ -398,6 +409,96 @@ def test_fault_corrupt_pages(d):
     chk = Check("corrupt pages aside")
     chk.eq("moved aside", len(glob.glob(path + ".corrupt-*")), 1)
     chk.done()
+
+
+def spool_fault_case(d, user, inject, cure, cause_rx):
+    """The database fails while deliveries spool: they answer 250 and log
+    nothing, doveadm says why it can't import, and once the fault is
+    cured the next doveadm command imports every row, no rescan needed."""
+    chk = Check(user)
+    mails = [fault_dsn(user, i) for i in range(4)]
+    ids = {message_id_of(m) for m in mails}
+    for m in mails:
+        lmtp_ok(d, chk, REF, m, "ref")
+    want = comparable(rows(d, REF), ids)
+    # the database exists and is in use before the fault
+    lmtp_ok(d, chk, user, mails[0], "before")
+    chk.eq("row before the fault", len(comparable(
+        rows(d, user), {message_id_of(mails[0])})), len(comparable(
+            rows(d, REF), {message_id_of(mails[0])})))
+    offset = d.log_size()
+    ctx = inject()
+    try:
+        for i, m in enumerate(mails[1:-1]):
+            lmtp_ok(d, chk, user, m, "during %d" % i)
+        append_ok(d, chk, user, mails[-1], "during APPEND")
+        time.sleep(0.3)
+        chk.eq("nothing logged by the deliveries", error_lines(d, offset), [])
+        res = d.doveadm_run(["bounce", "export", "-u", user])
+        chk.true("doveadm fails while the database does",
+                 res.returncode != 0, res.returncode)
+        chk.true("doveadm names the cause", re.search(
+            cause_rx, res.stderr.decode()) is not None, res.stderr.decode())
+        chk.true("the rows wait in the spool",
+                 glob.glob(db_path(d, user) + "-spool*") != [])
+    finally:
+        cure(ctx)
+    check_readable(d, chk, user, mails)
+    chk.eq("rows after the cure = a clean run's",
+           comparable(rows(d, user)), want)
+    chk.eq("spool imported and gone",
+           glob.glob(db_path(d, user) + "-spool*"), [])
+    chk.done()
+
+
+def test_spool_fault_readonly(d):
+    user = "spoolro"
+    path = db_path(d, user)
+
+    def inject():
+        os.chmod(path, 0o400)
+
+    def cure(_):
+        os.chmod(path, 0o600)
+    spool_fault_case(d, user, inject, cure,
+                     r"Permission denied|readonly|read-only")
+
+
+def test_spool_fault_locked(d):
+    user = "spoollocked"
+
+    def inject():
+        conn = sqlite3.connect(db_path(d, user), timeout=5,
+                               isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        return conn
+
+    def cure(conn):
+        conn.execute("ROLLBACK")
+        conn.close()
+    spool_fault_case(d, user, inject, cure, r"database is locked")
+
+
+def test_spool_fault_corrupt(d):
+    user = "spoolcorrupt"
+    path = db_path(d, user)
+
+    def inject():
+        st = os.stat(path)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+        with open(path, "wb") as f:
+            f.write(os.urandom(64 * 1024))
+        os.chown(path, st.st_uid, st.st_gid)
+
+    def cure(_):
+        # rescan moves the damaged file aside, then imports the spool
+        res, _ = rescan(d, user)
+        if res["failed"] != 0:
+            raise RuntimeError("rescan failed: %r" % res)
+    spool_fault_case(d, user, inject, cure,
+                     r"file is not a database|malformed")
 
 
 def test_fault_disk_full(d):
@@ -742,6 +843,11 @@ def test_db_files_mode(d):
     st = os.stat(db_path(d, user))
     chk.eq("final mode", oct(st.st_mode & 0o777), oct(0o600))
     chk.eq("final owner", (st.st_uid, st.st_gid), (5221, 5221))
+    # the spool a delivery creates (default settings) likewise
+    lmtp_ok(d, chk, "seca", stress_dsn("seca", 0), "spool")
+    st = os.stat(db_path(d, "seca") + "-spool")
+    chk.eq("spool mode", oct(st.st_mode & 0o777), oct(0o600))
+    chk.eq("spool owner", (st.st_uid, st.st_gid), (5220, 5220))
     chk.done()
 
 
@@ -752,7 +858,9 @@ def test_doveadm_user_isolation(d):
         lmtp_ok(d, chk, u, make_dsn("iso-" + u, [
             ("iso-%s@example.org" % u, "failed", "5.1.1",
              "550 5.1.1 unknown", "mx.example.org")]), "iso " + u)
-        chk.true("%s has a database" % u, os.path.exists(db_path(d, u)))
+        chk.true("%s has a database or a spool" % u,
+                 os.path.exists(db_path(d, u)) or
+                 os.path.exists(db_path(d, u) + "-spool"))
     trace = os.path.join(d.root, "strace.out")
     for args in (["list"], ["stats", "--by", "reason"], ["suppressed",
                  "--all"], ["export", "--what", "bounces"], ["show", "1"],
@@ -917,6 +1025,9 @@ def main():
                 ("fault: db corrupt (random bytes)", test_fault_corrupt),
                 ("fault: db pages corrupt, header intact",
                  test_fault_corrupt_pages),
+                ("spool: db read-only", test_spool_fault_readonly),
+                ("spool: db locked", test_spool_fault_locked),
+                ("spool: db corrupt", test_spool_fault_corrupt),
                 ("fault: disk full (tmpfs)", test_fault_disk_full),
                 ("fault: db deleted while Dovecot runs", test_fault_deleted),
                 ("concurrency: 8 LMTP + 2 IMAP, one user", test_stress),

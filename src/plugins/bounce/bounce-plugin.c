@@ -16,11 +16,13 @@
 #include "bounce-classify.h"
 #include "bounce-store.h"
 #include "bounce-store-cache.h"
+#include "bounce-spool.h"
 #include "bounce-plugin.h"
 
 /* The mail plugin: parse every message saved into the bounce mailbox
    before commit (the stream is at hand and cheap to read), and record
-   the results after commit, when the UIDs are known. Nothing here may
+   the results after commit, when the UIDs are known: into the spool
+   (bounce-spool.h), or with bounce_spool_max_size=0 into the database. Nothing here may
    fail a save: errors are logged and the message stays in the mailbox
    for "doveadm bounce rescan". */
 
@@ -308,13 +310,37 @@ static void bounce_resolve_message_guids(struct bounce_transaction *btxn)
 	mailbox_free(&box);
 }
 
-static int bounce_record_all(struct bounce_transaction *btxn,
-			     const char **error_r)
+static void bounce_pending_message(struct bounce_transaction *btxn,
+				   const struct bounce_pending *pending,
+				   struct bounce_store_message *msg_r)
+{
+	i_zero(msg_r);
+	msg_r->mailbox = btxn->vname;
+	msg_r->mailbox_guid = btxn->mailbox_guid;
+	msg_r->uid = pending->uid;
+	msg_r->message_guid = pending->message_guid != NULL ?
+		pending->message_guid :
+		t_strdup_printf("%s:%u", btxn->mailbox_guid, pending->uid);
+	msg_r->message_id = pending->message_id;
+	msg_r->recorded_at = ioloop_time;
+}
+
+static void bounce_emit_all_recorded(struct bounce_transaction *btxn)
+{
+	const struct bounce_pending *pending;
+
+	array_foreach(&btxn->pending, pending) {
+		if (pending->report != NULL)
+			bounce_emit_recorded(btxn, pending, pending->uid);
+	}
+}
+
+static int bounce_record_direct(struct bounce_transaction *btxn,
+				const char **error_r)
 {
 	struct bounce_store *store;
 	struct bounce_store_message msg;
-	struct bounce_pending *pending;
-	uint32_t uid;
+	const struct bounce_pending *pending;
 	int ret = 0;
 
 	if (bounce_store_cache_open(btxn->buser->set.db_path,
@@ -323,28 +349,101 @@ static int bounce_record_all(struct bounce_transaction *btxn,
 		return -1;
 	bounce_store_set_policy(store, &btxn->buser->set.policy);
 
-	array_foreach_modifiable(&btxn->pending, pending) {
-		uid = pending->uid;
+	array_foreach(&btxn->pending, pending) {
 		if (pending->report == NULL)
 			continue;
-		i_zero(&msg);
-		msg.mailbox = btxn->vname;
-		msg.mailbox_guid = btxn->mailbox_guid;
-		msg.uid = uid;
-		msg.message_guid = pending->message_guid != NULL ?
-			pending->message_guid :
-			t_strdup_printf("%s:%u", btxn->mailbox_guid, uid);
-		msg.message_id = pending->message_id;
-		msg.recorded_at = ioloop_time;
+		bounce_pending_message(btxn, pending, &msg);
 		if (bounce_store_record(store, &msg, pending->report,
 					error_r) < 0) {
 			ret = -1;
 			break;
 		}
-		bounce_emit_recorded(btxn, pending, uid);
+		bounce_emit_recorded(btxn, pending, pending->uid);
 	}
 	bounce_store_cache_release(&store, ret < 0);
 	return ret;
+}
+
+/* The spool has grown to bounce_spool_max_size: this delivery imports
+   it, without waiting for an import another process is running. */
+static void bounce_spool_import_now(struct bounce_transaction *btxn)
+{
+	const struct bounce_user_settings *set = &btxn->buser->set;
+	struct bounce_spool_import_result result;
+	struct bounce_store *store;
+	const char *error;
+	int ret;
+
+	ret = bounce_store_cache_open(set->db_path, set->busy_timeout_msecs,
+				      &store, &error);
+	if (ret == 0) {
+		bounce_store_set_policy(store, &set->policy);
+		ret = bounce_store_import_spool(store, set->spool_path, 0,
+						&result, &error);
+		bounce_store_cache_release(&store, ret < 0);
+	}
+	if (ret < 0) {
+		e_error(btxn->buser->event,
+			"Failed to import the bounce spool %s into %s: %s - "
+			"its rows are kept, any 'doveadm bounce' command "
+			"imports them once fixed", set->spool_path,
+			set->db_path, error);
+		return;
+	}
+	if (result.skipped > 0) {
+		e_warning(btxn->buser->event,
+			  "Skipped %u unreadable line(s) of %s",
+			  result.skipped, set->spool_path);
+	}
+	e_debug(btxn->buser->event, "imported %u row(s) from %s",
+		result.rows, set->spool_path);
+}
+
+static int bounce_record_spooled(struct bounce_transaction *btxn,
+				 const char **error_r)
+{
+	const struct bounce_user_settings *set = &btxn->buser->set;
+	struct bounce_store_message msg;
+	const struct bounce_pending *pending;
+	string_t *rows = t_str_new(2048);
+	uoff_t spool_size;
+
+	array_foreach(&btxn->pending, pending) {
+		if (pending->report == NULL)
+			continue;
+		bounce_pending_message(btxn, pending, &msg);
+		bounce_store_spool_rows(rows, &msg, pending->report);
+	}
+	if (str_len(rows) == 0)
+		return 0;
+	if (bounce_spool_append(set->spool_path, str_data(rows),
+				str_len(rows), &spool_size, error_r) < 0)
+		return -1;
+	bounce_emit_all_recorded(btxn);
+	if (spool_size >= set->spool_max_size)
+		bounce_spool_import_now(btxn);
+	return 0;
+}
+
+static int bounce_record_all(struct bounce_transaction *btxn,
+			     const char **error_r)
+{
+	const char *spool_error;
+
+	if (btxn->buser->set.spool_max_size == 0)
+		return bounce_record_direct(btxn, error_r);
+	if (bounce_record_spooled(btxn, &spool_error) == 0)
+		return 0;
+	/* the database may still take them */
+	if (bounce_record_direct(btxn, error_r) < 0) {
+		*error_r = t_strdup_printf("%s (and the spool: %s)",
+					   *error_r, spool_error);
+		return -1;
+	}
+	e_warning(btxn->buser->event,
+		  "Recorded into %s directly: the spool failed: %s",
+		  btxn->buser->set.db_path, spool_error);
+	return 0;
 }
 
 static void bounce_keyword_pending(struct bounce_transaction *btxn,

@@ -23,6 +23,10 @@ struct bounce_user_settings {
 	/* home-expanded path of the SQLite database */
 	const char *db_path;
 	unsigned int busy_timeout_msecs;
+	/* bounce_spool_max_size: deliveries append to spool_path until it
+	   is this large, then import it; 0 = record into db_path at once */
+	uoff_t spool_max_size;
+	const char *spool_path;
 	struct bounce_analyze_settings analyze;
 	/* bounce_soft_limit, bounce_soft_window */
 	struct bounce_store_policy policy;

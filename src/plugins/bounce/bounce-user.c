@@ -126,10 +126,14 @@ int bounce_user_settings_read(struct mail_user *user,
 		return -1;
 	}
 	set_r->db_path = p_strdup(user->pool, path);
+	set_r->spool_path = p_strdup(user->pool, bounce_spool_path(path));
+	set_r->spool_max_size = BOUNCE_SPOOL_DEFAULT_MAX_SIZE;
 
 	set_r->busy_timeout_msecs = BOUNCE_STORE_DEFAULT_BUSY_TIMEOUT_MSECS;
 	if (bounce_user_setting_msecs(user, "bounce_db_busy_timeout",
 				      &set_r->busy_timeout_msecs, error_r) < 0 ||
+	    bounce_user_setting_size(user, "bounce_spool_max_size",
+				     &set_r->spool_max_size, error_r) < 0 ||
 	    bounce_user_setting_size(user, "bounce_max_scan_size",
 				     &set_r->analyze.max_scan_size,
 				     error_r) < 0 ||

@@ -207,6 +207,9 @@ static int rescan_open_store(struct rescan_mailbox *rbox)
 			  "new database", rbox->set->db_path, moved_to);
 	}
 	bounce_store_set_policy(rbox->store, &rbox->set->policy);
+	/* what deliveries spooled first: a rescan then doesn't analyse it
+	   again */
+	doveadm_bounce_import_spool(&rbox->ctx->ctx, rbox->store, rbox->set);
 	return 0;
 }
 

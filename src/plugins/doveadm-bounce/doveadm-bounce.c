@@ -43,6 +43,29 @@ void doveadm_bounce_store_failed(struct doveadm_mail_cmd_context *ctx,
 	doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
 }
 
+/* Bring the database up to date with what deliveries spooled. A failed
+   import leaves the rows in the spool: the command goes on with what the
+   database has, and says so in its exit code. */
+void doveadm_bounce_import_spool(struct doveadm_mail_cmd_context *ctx,
+				 struct bounce_store *store,
+				 const struct bounce_user_settings *set)
+{
+	struct bounce_spool_import_result result;
+	const char *error;
+	unsigned int timeout_secs = (set->busy_timeout_msecs + 999) / 1000;
+
+	if (bounce_store_import_spool(store, set->spool_path, timeout_secs,
+				      &result, &error) < 0) {
+		i_error("Failed to import the bounce spool %s into %s: %s - "
+			"its rows are kept for the next import",
+			set->spool_path, set->db_path, error);
+		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
+	} else if (result.skipped > 0) {
+		i_warning("Skipped %u unreadable line(s) of %s",
+			  result.skipped, set->spool_path);
+	}
+}
+
 int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 			      struct mail_user *user,
 			      struct bounce_store **store_r)
@@ -54,23 +77,26 @@ int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 	if (doveadm_bounce_user_settings(ctx, user, &set) < 0)
 		return -1;
 	if (stat(set.db_path, &st) < 0) {
-		if (errno == ENOENT) {
+		if (errno == ENOENT && !bounce_spool_exists(set.spool_path)) {
 			/* nothing recorded yet: an empty answer */
 			return 0;
 		}
-		i_error("stat(%s) failed: %m", set.db_path);
-		doveadm_mail_failed_error(ctx, MAIL_ERROR_PERM);
-		return -1;
+		if (errno != ENOENT) {
+			i_error("stat(%s) failed: %m", set.db_path);
+			doveadm_mail_failed_error(ctx, MAIL_ERROR_PERM);
+			return -1;
+		}
 	}
-	/* read-write even to read: doveadm runs as the user, and a
-	   database from an older version gets migrated instead of failing
-	   until the next delivery */
+	/* read-write even to read: doveadm runs as the user, the spool is
+	   imported, and a database from an older version gets migrated
+	   instead of failing until the next delivery */
 	if (bounce_store_open(set.db_path, set.busy_timeout_msecs,
 			      store_r, &error) < 0) {
 		doveadm_bounce_store_failed(ctx, error);
 		return -1;
 	}
 	bounce_store_set_policy(*store_r, &set.policy);
+	doveadm_bounce_import_spool(ctx, *store_r, &set);
 	return 1;
 }
 

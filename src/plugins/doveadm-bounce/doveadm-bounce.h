@@ -26,8 +26,13 @@ extern struct doveadm_cmd_ver2 doveadm_bounce_cmd_rescan;
 int doveadm_bounce_user_settings(struct doveadm_mail_cmd_context *ctx,
 				 struct mail_user *user,
 				 struct bounce_user_settings *set_r);
+/* Import the user's spool into store (logged and counted as a temporary
+   failure if it fails). */
+void doveadm_bounce_import_spool(struct doveadm_mail_cmd_context *ctx,
+				 struct bounce_store *store,
+				 const struct bounce_user_settings *set);
 /* Open the user's database, migrating it if it is older, with the
-   user's suppression policy. Returns 1 if opened, 0 if the user has no
+   user's suppression policy, and import its spool. Returns 1 if opened, 0 if the user has no
    database yet (nothing recorded), -1 on error (logged, and the
    command's exit code set). */
 int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
