@@ -26,9 +26,9 @@ enum bounce_insert_param {
 	BIP_REPORTING_MTA, BIP_REMOTE_MTA, BIP_ARRIVAL_DATE,
 	BIP_ORIGINAL_MESSAGE_ID, BIP_ORIGINAL_FROM, BIP_ORIGINAL_SUBJECT,
 	BIP_ORIGINAL_LIST_ID, BIP_CAMPAIGN, BIP_FEEDBACK_TYPE, BIP_SOURCE_IP,
-	BIP_REPORTED_DOMAIN,
+	BIP_REPORTED_DOMAIN, BIP_STORAGE_ID,
 };
-#define BIP_COUNT BIP_REPORTED_DOMAIN
+#define BIP_COUNT BIP_STORAGE_ID
 
 #define BOUNCE_STORE_INSERT_SQL \
 	"INSERT INTO bounces (recorded_at, bounced_at, msg_key, mailbox," \
@@ -38,12 +38,14 @@ enum bounce_insert_param {
 	" diagnostic, smtp_command, reporting_mta, remote_mta, arrival_date," \
 	" original_message_id, original_from, original_subject," \
 	" original_list_id, campaign, feedback_type, source_ip," \
-	" reported_domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10," \
-	" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23," \
-	" ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)" \
+	" reported_domain, storage_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7," \
+	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21," \
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34," \
+	" ?35, ?36)" \
 	" ON CONFLICT (msg_key, recipient) DO UPDATE SET" \
 	" mailbox = excluded.mailbox, mailbox_guid = excluded.mailbox_guid," \
-	" uid = excluded.uid, message_guid = excluded.message_guid"
+	" uid = excluded.uid, message_guid = excluded.message_guid," \
+	" storage_id = excluded.storage_id"
 
 /* the same bounce again (rescan, redelivery, COPY): keep the row and its
    first recorded time, follow the message to where it is now */
@@ -122,10 +124,15 @@ static time_t bounce_store_bounced_at(const struct bounce_report *report,
 
 static const char *bounce_store_msg_key(const struct bounce_store_message *msg)
 {
-	return msg->message_id != NULL && *msg->message_id != '\0' ?
-		t_strconcat("id:", msg->message_id, NULL) :
-		t_strconcat("guid:", msg->message_guid != NULL ?
-			    msg->message_guid : "", NULL);
+	if (msg->message_id != NULL && *msg->message_id != '\0')
+		return t_strconcat("id:", msg->message_id, NULL);
+	/* a file name is unique until the message has a GUID (see
+	   bounce_store_resolve()) */
+	if ((msg->message_guid == NULL || *msg->message_guid == '\0') &&
+	    msg->storage_id != NULL && *msg->storage_id != '\0')
+		return t_strconcat("file:", msg->storage_id, NULL);
+	return t_strconcat("guid:", msg->message_guid != NULL ?
+			   msg->message_guid : "", NULL);
 }
 
 /* The values of one row, indexed by enum bounce_insert_param: what the
@@ -164,6 +171,7 @@ bounce_row_message_values(bounce_row_values_t values,
 	values[BIP_FEEDBACK_TYPE] = report->feedback_type;
 	values[BIP_SOURCE_IP] = report->source_ip;
 	values[BIP_REPORTED_DOMAIN] = report->reported_domain;
+	values[BIP_STORAGE_ID] = msg->uid != 0 ? "" : msg->storage_id;
 }
 
 const char *bounce_address_domain(const char *address)

@@ -1,6 +1,7 @@
 #ifndef BOUNCE_STORE_H
 #define BOUNCE_STORE_H
 
+#include "array.h"
 #include "bounce-report.h"
 #include "bounce-spool.h"
 
@@ -31,7 +32,10 @@ struct bounce_store_message {
 	const char *message_guid;
 	/* the bounce's own Message-ID (may be NULL) */
 	const char *message_id;
+	/* 0 if not known yet: then storage_id, the name the message was
+	   saved under, identifies it until bounce_store_resolve() */
 	uint32_t uid;
+	const char *storage_id;
 	time_t recorded_at;
 	/* when the message reached the mailbox (0 = recorded_at): the bounce
 	   time if the bounce has no Arrival-Date, so that a rescan gives the
@@ -157,6 +161,28 @@ int bounce_store_import_spool(struct bounce_store *store,
 			      unsigned int lock_timeout_secs,
 			      struct bounce_spool_import_result *result_r,
 			      const char **error_r);
+/* A message recorded without a UID (maildir delivery). */
+struct bounce_store_unresolved {
+	const char *mailbox, *mailbox_guid, *storage_id;
+	/* set by the caller: resolved once the answer is known, with the
+	   UID and GUID found, or uid 0 if the message is gone */
+	bool resolved;
+	uint32_t uid;
+	const char *message_guid;
+};
+ARRAY_DEFINE_TYPE(bounce_store_unresolved, struct bounce_store_unresolved);
+
+/* Append the messages recorded without a UID to unresolved_r (strings
+   from the data stack), ordered by mailbox. Returns -1 on error. */
+int bounce_store_unresolved(struct bounce_store *store,
+			    ARRAY_TYPE(bounce_store_unresolved) *unresolved_r,
+			    const char **error_r);
+/* Give the rows of each resolved message its uid and message_guid; with
+   uid 0 they stay without one and are no longer looked for. One
+   transaction. */
+int bounce_store_resolve(struct bounce_store *store,
+			 const ARRAY_TYPE(bounce_store_unresolved) *resolved,
+			 const char **error_r);
 /* Returns 1 if msg has rows (same Message-ID/GUID key as record uses, or
    the same mailbox GUID and UID), 0 if not, -1 on error. */
 int bounce_store_has_message(struct bounce_store *store,

@@ -428,9 +428,11 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 	bounce_store_close(&store);
 
 	/* make it the database that schema version 2 left: its index on
-	   domain, none of the query indexes */
+	   domain, none of the query indexes, no storage_id */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+		"DROP INDEX bounces_unresolved;"
+		"ALTER TABLE bounces DROP COLUMN storage_id;"
 		"DROP INDEX bounces_domain_stats;"
 		"CREATE INDEX bounces_domain ON bounces (domain);"
 		"PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
@@ -438,8 +440,9 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 
 	/* opening it upgrades it in place, rows and all */
 	assert_int_equal(bounce_store_open(path, 1000, &store, &error), 0);
-	assert_int_equal(db_int(store->db, "PRAGMA user_version"), 3);
+	assert_int_equal(db_int(store->db, "PRAGMA user_version"), 4);
 	assert_true(db_has_index(store->db, "bounces_domain_stats"));
+	assert_true(db_has_index(store->db, "bounces_unresolved"));
 	assert_false(db_has_index(store->db, "bounces_domain"));
 	assert_true(db_has_index(store->db, "bounces_recipient"));
 	assert_int_equal(db_int(store->db, "SELECT count(*) FROM bounces"), 3);
@@ -480,6 +483,95 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 	remove_test_dir(dir);
 }
 
+static void record_unnumbered(struct bounce_store *store, pool_t pool,
+			      const char *storage_id, const char *message_id)
+{
+	struct bounce_store_message msg;
+	const char *error;
+
+	i_zero(&msg);
+	msg.mailbox = "Bounces";
+	msg.mailbox_guid = "0123456789abcdef0123456789abcdef";
+	msg.message_guid = "";
+	msg.storage_id = storage_id;
+	msg.message_id = message_id;
+	msg.recorded_at = 1793613604;
+	assert_int_equal(bounce_store_record(store, &msg,
+					     make_report(pool, 2), &error), 2);
+}
+
+static void test_store_resolve_uids(void **state ATTR_UNUSED)
+{
+	const char *dir = make_test_dir();
+	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
+	pool_t pool = pool_alloconly_create("test", 4096);
+	ARRAY_TYPE(bounce_store_unresolved) msgs;
+	struct bounce_store_unresolved *msg;
+	struct bounce_store_message again;
+	struct bounce_store_filter filter;
+	struct bounce_store *store;
+	struct collected c;
+	const char *error;
+
+	c.pool = pool;
+	p_array_init(&c.rows, pool, 8);
+	assert_int_equal(bounce_store_open(path, 1000, &store, &error), 0);
+	/* two bounces without a Message-ID: their file names keep them
+	   apart until they have GUIDs */
+	record_unnumbered(store, pool, "1793613604.M1P2.mx", NULL);
+	record_unnumbered(store, pool, "1793613604.M3P4.mx", NULL);
+	record_unnumbered(store, pool, "1793613604.M5P6.mx", "<dsn@example.net>");
+	i_zero(&filter);
+	assert_int_equal(list_rows(store, &c, &filter), 6);
+
+	t_array_init(&msgs, 4);
+	assert_int_equal(bounce_store_unresolved(store, &msgs, &error), 0);
+	assert_int_equal(array_count(&msgs), 3);
+	/* the first is found, the second is gone, the third isn't known
+	   yet (its mailbox couldn't be opened) */
+	msg = array_idx_modifiable(&msgs, 0);
+	assert_string_equal(msg->storage_id, "1793613604.M1P2.mx");
+	msg->resolved = TRUE;
+	msg->uid = 7;
+	msg->message_guid = "1793613604.M1P2.mx,S=900,W=920";
+	msg = array_idx_modifiable(&msgs, 1);
+	msg->resolved = TRUE;
+	msg->message_guid = "";
+	assert_int_equal(bounce_store_resolve(store, &msgs, &error), 0);
+
+	array_clear(&msgs);
+	assert_int_equal(bounce_store_unresolved(store, &msgs, &error), 0);
+	assert_int_equal(array_count(&msgs), 1);
+	msg = array_idx_modifiable(&msgs, 0);
+	assert_string_equal(msg->storage_id, "1793613604.M5P6.mx");
+	assert_int_equal(list_rows(store, &c, &filter), 6);
+	assert_string_equal(array_idx_elem(&c.rows, 0),
+			    "user0@example.org|7|5.1.1|hard|Bounces");
+	assert_string_equal(array_idx_elem(&c.rows, 2),
+			    "user0@example.org|0|5.1.1|hard|Bounces");
+
+	/* a rescan of the found one, by its GUID, finds it recorded */
+	i_zero(&again);
+	again.mailbox = "Bounces";
+	again.mailbox_guid = "0123456789abcdef0123456789abcdef";
+	again.message_guid = "1793613604.M1P2.mx,S=900,W=920";
+	again.uid = 7;
+	assert_int_equal(bounce_store_has_message(store, &again, &error), 1);
+	again.recorded_at = 1793613700;
+	assert_int_equal(bounce_store_record(store, &again,
+					     make_report(pool, 2), &error), 2);
+	assert_int_equal(list_rows(store, &c, &filter), 6);
+	/* and the lookup of what is left reads only the partial index */
+	assert_plan_contains(store->db,
+		"SELECT DISTINCT mailbox, mailbox_guid, storage_id"
+		" FROM bounces WHERE uid = 0 AND storage_id <> ''"
+		" ORDER BY mailbox, mailbox_guid", "bounces_unresolved");
+
+	bounce_store_close(&store);
+	pool_unref(&pool);
+	remove_test_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +579,7 @@ int main(void)
 		test_case(test_store_open_errors),
 		test_case(test_store_migrate_to_query_indexes),
 		test_case(test_store_cache),
+		test_case(test_store_resolve_uids),
 	};
 	(void)test_dir;
 	return test_run_group(tests);

@@ -1,0 +1,93 @@
+/* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "bounce-store-private.h"
+
+/* Messages recorded before they had a UID. A maildir delivery that
+   doesn't get the dovecot-uidlist lock at once leaves its file in new/
+   for the next reader to number; waiting for the lock would cost every
+   delivery the time of the uidlist's rewrite. Its rows keep the file
+   name instead, and doveadm, which syncs the mailbox before it answers,
+   gives them the UID and GUID the message got. */
+
+int bounce_store_unresolved(struct bounce_store *store,
+			    ARRAY_TYPE(bounce_store_unresolved) *unresolved_r,
+			    const char **error_r)
+{
+	struct bounce_store_unresolved *msg;
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (bounce_store_prepare(store,
+			"SELECT DISTINCT mailbox, mailbox_guid, storage_id"
+			" FROM bounces WHERE uid = 0 AND storage_id <> ''"
+			" ORDER BY mailbox, mailbox_guid", &stmt, error_r) < 0)
+		return -1;
+	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW) {
+		msg = array_append_space(unresolved_r);
+		msg->mailbox = bounce_column_str(stmt, 0);
+		msg->mailbox_guid = bounce_column_str(stmt, 1);
+		msg->storage_id = bounce_column_str(stmt, 2);
+	}
+	if (ret != SQLITE_DONE)
+		*error_r = bounce_store_error(store, "SELECT");
+	bounce_store_stmt_release(store, stmt);
+	return ret == SQLITE_DONE ? 0 : -1;
+}
+
+/* A row keyed by its file name ("file:", see bounce_store_msg_key())
+   takes the GUID's key, as a rescan would give it. Should a row with
+   that key exist already, the UPDATE leaves this one as it is: the
+   second statement then only stops looking for it. */
+static int bounce_store_resolve_one(struct bounce_store *store,
+				    const struct bounce_store_unresolved *msg,
+				    const char **error_r)
+{
+	sqlite3_stmt *stmt;
+
+	if (bounce_store_prepare(store,
+			"UPDATE OR IGNORE bounces SET uid = ?3,"
+			" message_guid = ?4, storage_id = '',"
+			" msg_key = CASE WHEN msg_key = 'file:' || ?2"
+			" THEN 'guid:' || ?4 ELSE msg_key END"
+			" WHERE uid = 0 AND mailbox_guid = ?1 AND storage_id = ?2"
+			" AND ?3 <> 0", &stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, msg->mailbox_guid);
+	bounce_bind_str(stmt, 2, msg->storage_id);
+	(void)sqlite3_bind_int64(stmt, 3, msg->uid);
+	bounce_bind_str(stmt, 4, msg->message_guid);
+	if (bounce_store_step_done(store, &stmt, "UPDATE", error_r) < 0)
+		return -1;
+
+	if (bounce_store_prepare(store,
+			"UPDATE bounces SET storage_id = ''"
+			" WHERE uid = 0 AND mailbox_guid = ?1 AND storage_id = ?2",
+			&stmt, error_r) < 0)
+		return -1;
+	bounce_bind_str(stmt, 1, msg->mailbox_guid);
+	bounce_bind_str(stmt, 2, msg->storage_id);
+	return bounce_store_step_done(store, &stmt, "UPDATE", error_r);
+}
+
+int bounce_store_resolve(struct bounce_store *store,
+			 const ARRAY_TYPE(bounce_store_unresolved) *resolved,
+			 const char **error_r)
+{
+	const struct bounce_store_unresolved *msg;
+
+	if (array_count(resolved) == 0)
+		return 0;
+	if (bounce_store_begin(store, error_r) < 0)
+		return -1;
+	array_foreach(resolved, msg) {
+		if (!msg->resolved)
+			continue;
+		if (bounce_store_resolve_one(store, msg, error_r) < 0) {
+			bounce_store_rollback(store);
+			return -1;
+		}
+	}
+	return bounce_store_commit(store, error_r);
+}
