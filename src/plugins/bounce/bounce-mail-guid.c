@@ -85,3 +85,23 @@ const char *bounce_saving_mail_guid(struct mail *mail)
 		return NULL;
 	return guid;
 }
+
+bool bounce_storage_numbers_later(struct mailbox *box)
+{
+	return strcmp(box->storage->name, "maildir") == 0;
+}
+
+/* The name a maildir mail being saved has in tmp/: its final name in
+   new/ or cur/ adds only ",S=" and ",W=" sizes and flags to it (see
+   doveadm-bounce-resolve.c). */
+const char *bounce_saving_mail_storage_id(struct mail *mail)
+{
+	const char *storage_id;
+
+	if (!mail->saving || !bounce_storage_numbers_later(mail->box))
+		return NULL;
+	if (mail_get_special(mail, MAIL_FETCH_STORAGE_ID, &storage_id) < 0 ||
+	    *storage_id == '\0')
+		return NULL;
+	return storage_id;
+}

@@ -41,6 +41,8 @@ struct bounce_pending {
 	/* known only after commit (see bounce_resolve_message_guids()) */
 	uint32_t uid;
 	const char *message_guid;
+	/* maildir: the file, for when the commit gives no UID */
+	const char *storage_id;
 	const char *message_id;
 	/* "save", "deliver", "copy": for the log */
 	const char *how;
@@ -125,9 +127,13 @@ bounce_mail_transaction_begin(struct mailbox_transaction_context *t)
 
 	/* Single-recipient LMTP/LDA and doveadm save don't ask for UIDs, and
 	   maildir then only try-locks the uidlist: under concurrent delivery
-	   many commits come back without UIDs. A row must name its message,
-	   so ask for them. */
-	t->flags |= MAILBOX_TRANSACTION_FLAG_ASSIGN_UIDS;
+	   many commits come back without UIDs. Waiting for the lock would
+	   make every delivery pay for the uidlist's rewrite, so on maildir
+	   a row names its message by file until doveadm gives it the UID
+	   (doveadm-bounce-resolve.c). Other storages number at commit
+	   anyway; keywords need the UIDs at once. */
+	if (!bounce_storage_numbers_later(box) || buser->set.keywords)
+		t->flags |= MAILBOX_TRANSACTION_FLAG_ASSIGN_UIDS;
 
 	pool = pool_alloconly_create("bounce transaction", 2048);
 	btxn = p_new(pool, struct bounce_transaction, 1);
@@ -183,6 +189,8 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 		pending->message_guid = p_strdup(btxn->pool,
 						 bounce_saving_mail_guid(mail));
 	}
+	pending->storage_id = p_strdup(btxn->pool,
+				       bounce_saving_mail_storage_id(mail));
 	return 0;
 }
 
@@ -318,9 +326,16 @@ static void bounce_pending_message(struct bounce_transaction *btxn,
 	msg_r->mailbox = btxn->vname;
 	msg_r->mailbox_guid = btxn->mailbox_guid;
 	msg_r->uid = pending->uid;
-	msg_r->message_guid = pending->message_guid != NULL ?
-		pending->message_guid :
-		t_strdup_printf("%s:%u", btxn->mailbox_guid, pending->uid);
+	if (pending->message_guid != NULL)
+		msg_r->message_guid = pending->message_guid;
+	else if (pending->uid == 0 && pending->storage_id != NULL) {
+		/* doveadm fills in both */
+		msg_r->message_guid = "";
+		msg_r->storage_id = pending->storage_id;
+	} else {
+		msg_r->message_guid = t_strdup_printf("%s:%u",
+			btxn->mailbox_guid, pending->uid);
+	}
 	msg_r->message_id = pending->message_id;
 	msg_r->recorded_at = ioloop_time;
 }

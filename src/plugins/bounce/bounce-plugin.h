@@ -55,5 +55,10 @@ void bounce_mailbox_guid_cache_deinit(void);
 /* The GUID a mail being saved will have, or NULL if it can only be
    looked up after commit. */
 const char *bounce_saving_mail_guid(struct mail *mail);
+/* Whether the storage may commit a save without a UID, and the rows can
+   name the message by its file until doveadm finds the UID (maildir). */
+bool bounce_storage_numbers_later(struct mailbox *box);
+/* The name the mail being saved is stored under (maildir), or NULL. */
+const char *bounce_saving_mail_storage_id(struct mail *mail);
 
 #endif

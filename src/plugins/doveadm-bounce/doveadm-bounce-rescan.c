@@ -191,7 +191,8 @@ static int rescan_open_mailbox(struct rescan_mailbox *rbox,
 	return 0;
 }
 
-static int rescan_open_store(struct rescan_mailbox *rbox)
+static int rescan_open_store(struct rescan_mailbox *rbox,
+			     struct mail_user *user)
 {
 	const char *moved_to, *error;
 
@@ -210,6 +211,9 @@ static int rescan_open_store(struct rescan_mailbox *rbox)
 	/* what deliveries spooled first: a rescan then doesn't analyse it
 	   again */
 	doveadm_bounce_import_spool(&rbox->ctx->ctx, rbox->store, rbox->set);
+	/* and the rows without a UID get theirs: a rescan then finds them
+	   recorded */
+	doveadm_bounce_resolve(&rbox->ctx->ctx, user, rbox->store);
 	return 0;
 }
 
@@ -240,7 +244,7 @@ static int cmd_bounce_rescan_run(struct doveadm_mail_cmd_context *_ctx,
 	rbox.vname = ctx->mailbox != NULL ? ctx->mailbox : set.mailbox;
 	if (rescan_open_mailbox(&rbox, user, &box) < 0)
 		return -1;
-	if (rescan_open_store(&rbox) < 0) {
+	if (rescan_open_store(&rbox, user) < 0) {
 		mailbox_free(&box);
 		return -1;
 	}

@@ -66,6 +66,18 @@ void doveadm_bounce_import_spool(struct doveadm_mail_cmd_context *ctx,
 	}
 }
 
+void doveadm_bounce_resolve(struct doveadm_mail_cmd_context *ctx,
+			    struct mail_user *user, struct bounce_store *store)
+{
+	const char *error;
+
+	if (doveadm_bounce_resolve_uids(user, store, &error) < 0) {
+		i_error("Failed to look up the UIDs of recorded bounces: %s",
+			error);
+		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
+	}
+}
+
 int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 			      struct mail_user *user,
 			      struct bounce_store **store_r)
@@ -97,6 +109,7 @@ int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
 	}
 	bounce_store_set_policy(*store_r, &set.policy);
 	doveadm_bounce_import_spool(ctx, *store_r, &set);
+	doveadm_bounce_resolve(ctx, user, *store_r);
 	return 1;
 }
 

@@ -31,8 +31,17 @@ int doveadm_bounce_user_settings(struct doveadm_mail_cmd_context *ctx,
 void doveadm_bounce_import_spool(struct doveadm_mail_cmd_context *ctx,
 				 struct bounce_store *store,
 				 const struct bounce_user_settings *set);
+/* Give rows recorded without a UID (maildir deliveries) the UID and GUID
+   their message has now (doveadm-bounce-resolve.c). */
+int doveadm_bounce_resolve_uids(struct mail_user *user,
+				struct bounce_store *store,
+				const char **error_r);
+/* The same, logging a failure and counting it as a temporary one. */
+void doveadm_bounce_resolve(struct doveadm_mail_cmd_context *ctx,
+			    struct mail_user *user, struct bounce_store *store);
 /* Open the user's database, migrating it if it is older, with the
-   user's suppression policy, and import its spool. Returns 1 if opened, 0 if the user has no
+   user's suppression policy, import its spool and resolve UIDs.
+   Returns 1 if opened, 0 if the user has no
    database yet (nothing recorded), -1 on error (logged, and the
    command's exit code set). */
 int doveadm_bounce_open_store(struct doveadm_mail_cmd_context *ctx,
