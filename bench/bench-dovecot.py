@@ -426,7 +426,7 @@ def cmd_delivery(args):
                   "server CPU %5.2f ms/msg%s" %
                   (rnd + 1, "with plugin" if plugin else "without plugin",
                    r["p50"], r["p99"], r["tput"], r["cpu"],
-                   "" if rows is None else "  (%s rows recorded)" % rows))
+                   "" if rows is None else "  (recorded: %s)" % rows))
             sys.stdout.flush()
 
     def med(plugin, key):
@@ -462,8 +462,9 @@ def count_rows(inst):
     db = os.path.join(inst.root, "home", "bench", "bounces.sqlite")
     # what is still in the spool reaches the database with any doveadm
     # bounce command, as it does for an application that asks
-    subprocess.run(["doveadm", "-c", inst.conf, "bounce", "stats", "-u",
-                    "bench"], capture_output=True)
+    subprocess.run(in_namespace(inst.modules, [
+        "doveadm", "-c", inst.conf, "bounce", "stats", "-u", "bench"]),
+        capture_output=True)
     if not os.path.exists(db) or shutil.which("sqlite3") is None:
         return "?"
     # and doveadm has given every row its UID (maildir numbers late)
@@ -473,7 +474,7 @@ def count_rows(inst):
     if not out.stdout.strip():
         return "?"
     rows, no_uid = out.stdout.split()
-    return "%s, %s without a UID" % (rows, no_uid)
+    return "%s rows, %s without a UID" % (rows, no_uid)
 
 
 def big_dsn(size_mb):
@@ -532,8 +533,15 @@ def cmd_memory(args):
     small = make_dsn(1, random.Random(1))
     lmtp_service = "  process_limit = 1\n  client_limit = 1\n"
     results = {}
-    for plugin in (False, True):
-        inst = Instance(args.modules, "memory", plugin, lmtp_service)
+    # "import": a delivery that also imports the spool into SQLite, as
+    # the one that finds it larger than bounce_spool_max_size does
+    labels = {False: "without plugin", True: "with plugin",
+              "import": "importing"}
+    for plugin in (False, True, "import"):
+        extra = ("plugin {\n  bounce_spool_max_size = 1\n}\n"
+                 if plugin == "import" else "")
+        inst = Instance(args.modules, "memory", bool(plugin), lmtp_service,
+                        extra_conf=extra)
         try:
             inst.start()
             # one small delivery first: the process has loaded everything
@@ -556,10 +564,12 @@ def cmd_memory(args):
             print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
         results[plugin] = (base, peak, mappings)
         print("%-14s lmtp VmHWM after a small DSN %6d KiB, after the %d MB one %6d KiB (%.2f s)" %
-              ("with plugin" if plugin else "without plugin", base,
-               len(data) // 1000000, peak, t))
+              (labels[plugin], base, len(data) // 1000000, peak, t))
     diff = results[True][1] - results[False][1]
+    import_diff = results["import"][1] - results[False][1]
     print("plugin adds %d KiB (%.2f MiB) to the peak RSS" % (diff, diff / 1024.0))
+    print("a delivery that imports the spool: %d KiB (%.2f MiB)" %
+          (import_diff, import_diff / 1024.0))
     # where: Rss per mapping after the small DSN, with minus without
     without, with_ = results[False][2], results[True][2]
     names = set(without) | set(with_)
@@ -568,8 +578,10 @@ def cmd_memory(args):
         d = with_.get(name, 0) - without.get(name, 0)
         if abs(d) >= 16:
             print("  %+6d KiB  %s" % (d, name))
-    print("RESULT memory_mb=%d base_hwm_kib=%d plugin_hwm_kib=%d diff_kib=%d" %
-          (len(data) // 1000000, results[False][1], results[True][1], diff))
+    print("RESULT memory_mb=%d base_hwm_kib=%d plugin_hwm_kib=%d diff_kib=%d"
+          " import_diff_kib=%d" %
+          (len(data) // 1000000, results[False][1], results[True][1], diff,
+           import_diff))
 
 
 def cmd_classify(args):

@@ -4,8 +4,9 @@
 /* The spool: a delivery appends its rows, as lines, to a file next to
    the database instead of writing the database, and the rows are
    imported into the database in batches later: by every "doveadm
-   bounce" command before it reads, and by the delivery that finds the
-   spool larger than bounce_spool_max_size. A delivery then costs one
+   bounce" command before it reads, by the user's IMAP and POP3 sessions
+   when they end, and by the delivery that finds the spool larger than
+   bounce_spool_max_size. A delivery then costs one
    write() to a file nobody else locks for long, and the LMTP process
    needs no SQLite at all, whatever the database's state; the rows of a
    failed import stay in the spool for the next one.
@@ -21,7 +22,9 @@ struct istream;
 
 /* A line longer than this isn't one we wrote: it is skipped. */
 #define BOUNCE_SPOOL_MAX_LINE_LENGTH (1024 * 1024)
-#define BOUNCE_SPOOL_DEFAULT_MAX_SIZE (1024 * 1024)
+/* about 12,000 bounces: deliveries import only when nobody has read the
+   results (doveadm, or an IMAP/POP3 session ending) for that long */
+#define BOUNCE_SPOOL_DEFAULT_MAX_SIZE (16 * 1024 * 1024)
 
 struct bounce_spool_import_result {
 	/* rows imported, and lines skipped as unreadable */

@@ -171,7 +171,7 @@ bounce_row_message_values(bounce_row_values_t values,
 	values[BIP_FEEDBACK_TYPE] = report->feedback_type;
 	values[BIP_SOURCE_IP] = report->source_ip;
 	values[BIP_REPORTED_DOMAIN] = report->reported_domain;
-	values[BIP_STORAGE_ID] = msg->uid != 0 ? "" : msg->storage_id;
+	values[BIP_STORAGE_ID] = msg->storage_id;
 }
 
 const char *bounce_address_domain(const char *address)
@@ -539,7 +539,7 @@ static int bounce_store_import_batch(struct bounce_store *store,
 	return more ? 1 : 0;
 }
 
-static int bounce_store_import_rows(struct bounce_store *store,
+int bounce_store_import_rows(struct bounce_store *store,
 			     struct istream *input,
 			     struct bounce_spool_import_result *result,
 			     const char **error_r)

@@ -4,12 +4,13 @@
 #include "array.h"
 #include "bounce-store-private.h"
 
-/* Messages recorded before they had a UID. A maildir delivery that
-   doesn't get the dovecot-uidlist lock at once leaves its file in new/
-   for the next reader to number; waiting for the lock would cost every
-   delivery the time of the uidlist's rewrite. Its rows keep the file
-   name instead, and doveadm, which syncs the mailbox before it answers,
-   gives them the UID and GUID the message got. */
+/* Messages recorded before they had a GUID, and maybe a UID. A maildir
+   delivery that doesn't get the dovecot-uidlist lock at once leaves its
+   file in new/ for the next reader to number; waiting for the lock would
+   cost every delivery the time of the uidlist's rewrite, and maildir
+   settles a GUID only at commit. The rows keep the file name instead,
+   and doveadm, which syncs the mailbox before it answers, gives them the
+   UID and GUID the message got. */
 
 int bounce_store_unresolved(struct bounce_store *store,
 			    ARRAY_TYPE(bounce_store_unresolved) *unresolved_r,
@@ -21,7 +22,7 @@ int bounce_store_unresolved(struct bounce_store *store,
 
 	if (bounce_store_prepare(store,
 			"SELECT DISTINCT mailbox, mailbox_guid, storage_id"
-			" FROM bounces WHERE uid = 0 AND storage_id <> ''"
+			" FROM bounces WHERE storage_id <> ''"
 			" ORDER BY mailbox, mailbox_guid", &stmt, error_r) < 0)
 		return -1;
 	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -51,7 +52,7 @@ static int bounce_store_resolve_one(struct bounce_store *store,
 			" message_guid = ?4, storage_id = '',"
 			" msg_key = CASE WHEN msg_key = 'file:' || ?2"
 			" THEN 'guid:' || ?4 ELSE msg_key END"
-			" WHERE uid = 0 AND mailbox_guid = ?1 AND storage_id = ?2"
+			" WHERE mailbox_guid = ?1 AND storage_id = ?2"
 			" AND ?3 <> 0", &stmt, error_r) < 0)
 		return -1;
 	bounce_bind_str(stmt, 1, msg->mailbox_guid);
@@ -63,7 +64,7 @@ static int bounce_store_resolve_one(struct bounce_store *store,
 
 	if (bounce_store_prepare(store,
 			"UPDATE bounces SET storage_id = ''"
-			" WHERE uid = 0 AND mailbox_guid = ?1 AND storage_id = ?2",
+			" WHERE mailbox_guid = ?1 AND storage_id = ?2",
 			&stmt, error_r) < 0)
 		return -1;
 	bounce_bind_str(stmt, 1, msg->mailbox_guid);

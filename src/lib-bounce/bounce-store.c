@@ -96,11 +96,12 @@ static const char *const bounce_store_migrations[] = {
 	" (domain, category, action, recipient, bounced_at);"
 	"DROP INDEX bounces_domain;",
 	/* 3 -> 4: a maildir delivery is recorded before its message has a
-	   UID, with the file name it was saved under, until doveadm finds
-	   the UID (bounce_store_resolve()); the index holds only those */
+	   GUID (and maybe a UID), with the file name it was saved under,
+	   until doveadm looks them up (bounce_store_resolve()); the index
+	   holds only those rows */
 	"ALTER TABLE bounces ADD COLUMN storage_id TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX bounces_unresolved ON bounces (mailbox_guid, storage_id)"
-	" WHERE uid = 0 AND storage_id <> '';",
+	" WHERE storage_id <> '';",
 };
 /* the first schema version with the addresses table */
 #define BOUNCE_STORE_MAX_CACHED_STMTS 32

@@ -10,6 +10,7 @@
    below, so doveadm's columns can't drift from the schema. */
 
 struct bounce_store;
+struct istream;
 
 #define BOUNCE_STORE_DEFAULT_BUSY_TIMEOUT_MSECS 3000
 #define BOUNCE_STORE_DEFAULT_SOFT_LIMIT 5
@@ -32,9 +33,10 @@ struct bounce_store_message {
 	const char *message_guid;
 	/* the bounce's own Message-ID (may be NULL) */
 	const char *message_id;
-	/* 0 if not known yet: then storage_id, the name the message was
-	   saved under, identifies it until bounce_store_resolve() */
+	/* 0 if not known yet */
 	uint32_t uid;
+	/* maildir: the name the message was saved under, which stands for
+	   it until bounce_store_resolve() gives it GUID (and UID) */
 	const char *storage_id;
 	time_t recorded_at;
 	/* when the message reached the mailbox (0 = recorded_at): the bounce
@@ -161,7 +163,15 @@ int bounce_store_import_spool(struct bounce_store *store,
 			      unsigned int lock_timeout_secs,
 			      struct bounce_spool_import_result *result_r,
 			      const char **error_r);
-/* A message recorded without a UID (maildir delivery). */
+/* The rows of one spool file, as bounce_store_import_spool() imports
+   them; for a bounce_spool_import_callback_t that opens the database
+   only once it holds a file. result is added to. */
+int bounce_store_import_rows(struct bounce_store *store,
+			     struct istream *input,
+			     struct bounce_spool_import_result *result,
+			     const char **error_r);
+/* A message recorded without a GUID, and maybe without a UID (maildir
+   delivery), named by its file. */
 struct bounce_store_unresolved {
 	const char *mailbox, *mailbox_guid, *storage_id;
 	/* set by the caller: resolved once the answer is known, with the
@@ -172,14 +182,14 @@ struct bounce_store_unresolved {
 };
 ARRAY_DEFINE_TYPE(bounce_store_unresolved, struct bounce_store_unresolved);
 
-/* Append the messages recorded without a UID to unresolved_r (strings
+/* Append the messages recorded by file name to unresolved_r (strings
    from the data stack), ordered by mailbox. Returns -1 on error. */
 int bounce_store_unresolved(struct bounce_store *store,
 			    ARRAY_TYPE(bounce_store_unresolved) *unresolved_r,
 			    const char **error_r);
 /* Give the rows of each resolved message its uid and message_guid; with
-   uid 0 they stay without one and are no longer looked for. One
-   transaction. */
+   uid 0 (gone) they keep what they have and are no longer looked for.
+   One transaction. */
 int bounce_store_resolve(struct bounce_store *store,
 			 const ARRAY_TYPE(bounce_store_unresolved) *resolved,
 			 const char **error_r);

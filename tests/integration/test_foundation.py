@@ -12,6 +12,7 @@ the built modules); prints one line per test and "N passed, N failed".
 """
 
 import calendar
+import sqlite3
 import socket
 import glob
 import os
@@ -55,6 +56,8 @@ USERS = [
     User("hank", 5007, extra={"mail": "mdbox:~/mdbox"}),
     # maildir deliveries committed without a UID
     User("ivan", 5008),
+    # the spool imported by IMAP and POP3 sessions
+    User("jack", 5009),
 ]
 
 USERUNKNOWN_DIAG = ("550 5.1.1 <{addr}>: Recipient address rejected: "
@@ -556,6 +559,60 @@ def test_maildir_late_uids(d):
     chk.done()
 
 
+def db_recipients(d, user):
+    """The recipients in the user's database, read without doveadm
+    (which would import the spool itself)."""
+    path = os.path.join(d.home(user), "bounces.sqlite")
+    if not os.path.exists(path):
+        return []
+    conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        return sorted(r[0] for r in conn.execute(
+            "SELECT recipient FROM bounces"))
+    except sqlite3.OperationalError:
+        return []   # being created right now
+    finally:
+        conn.close()
+
+
+def wait_until(cond, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_spool_imported_at_logout(d):
+    """Deliveries only append to the spool; an IMAP session, then a POP3
+    session of the user import it when they end, no doveadm involved."""
+    chk = Check("spool imported at logout")
+    user = "jack"
+    spool = os.path.join(d.home(user), "bounces.sqlite-spool")
+    for proto, n in (("imap", 1), ("pop3", 2)):
+        mail = user_unknown_dsn("logout-%d" % n, ["logout%d@example.org" % n])
+        STATE.expect(user, mail)
+        chk.eq("%s: LMTP reply" % proto,
+               d.lmtp_deliver(mail, [user + "+Bounces@" + DOMAIN])[0][0], 250)
+        chk.true("%s: spooled" % proto, os.path.getsize(spool) > 0)
+        chk.true("%s: not in the database yet" % proto,
+                 "logout%d@example.org" % n not in db_recipients(d, user))
+        if proto == "imap":
+            c = d.imap(user)
+            imap_check(*c.select("Bounces", readonly=True), what="SELECT")
+            c.logout()
+        else:
+            c = d.pop3(user)
+            c.stat()
+            c.quit()
+        chk.true("%s: imported when the session ended" % proto, wait_until(
+            lambda: "logout%d@example.org" % n in db_recipients(d, user)))
+        chk.true("%s: spool emptied" % proto, wait_until(
+            lambda: not os.path.exists(spool)))
+    chk.done()
+
+
 def test_db_file(d):
     chk = Check("database file")
     path = os.path.join(d.home("alice"), "bounces.sqlite")
@@ -639,6 +696,8 @@ def main():
                 ("message and mailbox GUIDs", test_message_guids),
                 ("sdbox and mdbox", test_dbox_storages),
                 ("maildir: UIDs given after commit", test_maildir_late_uids),
+                ("spool imported at IMAP/POP3 logout",
+                 test_spool_imported_at_logout),
                 ("database file mode and owner", test_db_file),
                 ("unwritable or corrupt bounce_db", test_broken_db),
                 ("no unexpected errors logged", test_no_errors_logged)]:

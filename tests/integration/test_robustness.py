@@ -411,12 +411,22 @@ def test_fault_corrupt_pages(d):
     chk.done()
 
 
+def imap_login_logout(d, user):
+    c = d.imap(user)
+    try:
+        imap_check(*c.select("Bounces", readonly=True), what="SELECT")
+    finally:
+        c.logout()
+
+
 def spool_fault_case(d, user, inject, cure, cause_rx):
     """The database fails while deliveries spool: they answer 250 and log
-    nothing, doveadm says why it can't import, and once the fault is
-    cured the next doveadm command imports every row, no rescan needed."""
+    nothing; the first IMAP session to end tries to import and logs why
+    it can't, once (later sessions leave the retry to doveadm); doveadm
+    says why it can't import; and once the fault is cured the next
+    doveadm command imports every row, no rescan needed."""
     chk = Check(user)
-    mails = [fault_dsn(user, i) for i in range(4)]
+    mails = [fault_dsn(user, i) for i in range(5)]
     ids = {message_id_of(m) for m in mails}
     for m in mails:
         lmtp_ok(d, chk, REF, m, "ref")
@@ -429,11 +439,23 @@ def spool_fault_case(d, user, inject, cure, cause_rx):
     offset = d.log_size()
     ctx = inject()
     try:
-        for i, m in enumerate(mails[1:-1]):
+        for i, m in enumerate(mails[1:3]):
             lmtp_ok(d, chk, user, m, "during %d" % i)
-        append_ok(d, chk, user, mails[-1], "during APPEND")
         time.sleep(0.3)
         chk.eq("nothing logged by the deliveries", error_lines(d, offset), [])
+        append_ok(d, chk, user, mails[3], "during APPEND")
+        lmtp_ok(d, chk, user, mails[4], "after the APPEND")
+        imap_login_logout(d, user)
+        d.wait_log(offset, "Failed to import", timeout=5)
+        time.sleep(0.3)
+        errors = error_lines(d, offset)
+        chk.eq("one error: the first session's import", len(errors), 1)
+        for line in errors:
+            chk.true("the error is the import's", re.search(
+                r"imap\(%s\).*Failed to import the bounce spool .*"
+                r"rows are kept" % user_rx(user), line), line)
+            chk.true("the error names the cause",
+                     re.search(cause_rx, line) is not None, line)
         res = d.doveadm_run(["bounce", "export", "-u", user])
         chk.true("doveadm fails while the database does",
                  res.returncode != 0, res.returncode)

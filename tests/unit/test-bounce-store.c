@@ -564,7 +564,7 @@ static void test_store_resolve_uids(void **state ATTR_UNUSED)
 	/* and the lookup of what is left reads only the partial index */
 	assert_plan_contains(store->db,
 		"SELECT DISTINCT mailbox, mailbox_guid, storage_id"
-		" FROM bounces WHERE uid = 0 AND storage_id <> ''"
+		" FROM bounces WHERE storage_id <> ''"
 		" ORDER BY mailbox, mailbox_guid", "bounces_unresolved");
 
 	bounce_store_close(&store);

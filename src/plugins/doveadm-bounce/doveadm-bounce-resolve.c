@@ -11,9 +11,10 @@
 #include "bounce-plugin.h"
 #include "doveadm-bounce.h"
 
-/* UIDs for the rows of maildir deliveries that were committed without
-   one (bounce-plugin.c doesn't make deliveries wait for the uidlist
-   lock). The row has the name the file had in tmp/; in new/ and cur/ it
+/* GUIDs, and UIDs where the commit gave none, for the rows of maildir
+   deliveries (bounce-plugin.c doesn't make deliveries wait for the
+   uidlist lock, and maildir settles GUIDs at commit). The row has the
+   name the file had in tmp/; in new/ and cur/ it
    is the same name with ",S=<size>,W=<vsize>" and flags after it. The
    mailbox is synced first, which numbers the new files as any IMAP or
    POP3 login would. */
@@ -121,7 +122,8 @@ static int resolve_open(struct resolve_mailbox *rbox, struct mailbox **box_r)
 }
 
 /* Resolve the messages of msgs[0..count) (all in one mailbox). Those not
-   found are gone (expunged before anyone asked): they keep uid 0. */
+   found are gone (expunged before anyone asked): they keep what they
+   have, uid 0 if the commit gave none. */
 static int resolve_mailbox(struct mail_user *user,
 			   struct bounce_store_unresolved *msgs,
 			   unsigned int count)
