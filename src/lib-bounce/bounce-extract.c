@@ -178,7 +178,10 @@ void bounce_text_find_codes(const char *text, const char **status_r,
 	const char *status = NULL, *reply = NULL;
 	size_t len;
 
-	for (const char *p = text; *p != '\0'; p++) {
+	/* Both codes begin with their class digit, so only a 2, 4 or 5 can
+	   start one: strpbrk() (vectorised) skips the bytes in between,
+	   which are nearly all of a diagnostic, instead of testing each. */
+	for (const char *p = text; (p = strpbrk(p, "245")) != NULL; p++) {
 		if (p != text && !bounce_is_code_boundary(p[-1]) &&
 		    p[-1] != '#')
 			continue;
