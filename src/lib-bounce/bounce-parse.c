@@ -394,6 +394,18 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	hdr->value = raw;
 }
 
+static void bounce_str_append_without_cr(string_t *dest,
+					 const unsigned char *data, size_t size)
+{
+	const unsigned char *p = data, *end = data + size, *cr;
+
+	while ((cr = memchr(p, '\r', end - p)) != NULL) {
+		str_append_data(dest, p, cr - p);
+		p = cr + 1;
+	}
+	str_append_data(dest, p, end - p);
+}
+
 /* Append data to dest, dropping CRs so that lines end in "\n", up to
    max bytes in dest. Returns FALSE if something was cut. */
 static bool
@@ -407,6 +419,12 @@ bounce_str_append_text(string_t *dest, const unsigned char *data,
 		size = str_len(dest) >= max ? 0 :
 			uni_utf8_data_truncate(data, size, max - str_len(dest));
 		cut = TRUE;
+	}
+	if (memchr(data, '\0', size) == NULL) {
+		/* nearly always: only CRs to drop, found by memchr()
+		   (vectorised) a line at a time, not by testing each byte */
+		bounce_str_append_without_cr(dest, data, size);
+		return !cut;
 	}
 	for (i = 0; i < size; i++) {
 		if (data[i] == '\r' || data[i] == '\0') {
