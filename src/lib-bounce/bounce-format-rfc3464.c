@@ -87,23 +87,25 @@ static const char *bounce_dsn_decode_jis(const char *value)
 
 static const char *bounce_dsn_fold(pool_t pool, const char *value)
 {
-	string_t *str;
+	char *folded, *dest;
 	bool space = FALSE;
 
 	value = bounce_dsn_decode_jis(value);
-	str = t_str_new(strlen(value));
-
+	/* never longer than the value: a plain array, not a
+	   str_append_c() call per byte */
+	folded = dest = t_malloc_no0(strlen(value) + 1);
 	for (const char *p = value; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	return p_strdup(pool, str_c(str));
+	*dest = '\0';
+	return p_strdup(pool, folded);
 }
 
 static bool bounce_dsn_status_valid(const char *status)

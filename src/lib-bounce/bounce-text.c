@@ -514,28 +514,32 @@ void bounce_text_deinit(void)
 const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
 {
 	/* never strlen(text): a caller may fold the first bytes of a
-	   huge line many times */
-	string_t *str = t_str_new(I_MIN(max, 256) + 8);
+	   huge line many times. The result is no longer than the text
+	   nor than max: a plain array of that size, not a str_append_c()
+	   call per byte. */
+	size_t len = 0, size = strnlen(text, max);
+	char *folded = t_malloc_no0(size + 1);
 	bool space = FALSE;
 
 	for (const char *p = text; *p != '\0'; p++) {
 		if (i_isspace(*p)) {
-			space = str_len(str) > 0;
+			space = len > 0;
 			continue;
 		}
-		if (str_len(str) + (space ? 1 : 0) >= max)
+		if (len + (space ? 1 : 0) >= max)
 			break;
 		if (space)
-			str_append_c(str, ' ');
+			folded[len++] = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		folded[len++] = *p;
 	}
 	/* don't leave half a UTF-8 character at the cut */
-	for (unsigned int i = 0; i < 3 && str_len(str) > 0 &&
-	     (str_data(str)[str_len(str)-1] & 0x80) != 0 &&
-	     !uni_utf8_data_is_valid(str_data(str), str_len(str)); i++)
-		str_truncate(str, str_len(str) - 1);
-	return p_strdup(pool, str_c(str));
+	for (unsigned int i = 0; i < 3 && len > 0 &&
+	     (folded[len-1] & 0x80) != 0 &&
+	     !uni_utf8_data_is_valid((const unsigned char *)folded, len); i++)
+		len--;
+	folded[len] = '\0';
+	return p_strdup(pool, folded);
 }
 
 const char *bounce_text_smtp_command(const char *text)

@@ -100,32 +100,35 @@ bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
 
 const char *bounce_vendor_fold(pool_t pool, const char *text)
 {
-	string_t *str;
+	char *folded, *dest;
 	bool space = FALSE;
 
 	if (text == NULL)
 		return NULL;
-	str = t_str_new(128);
+	/* never longer than the text: a plain array, not a
+	   str_append_c() call per byte */
+	folded = dest = t_malloc_no0(strlen(text) + 1);
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		/* never end in the middle of a UTF-8 sequence: check the
 		   bound on a character's first byte, for the whole character */
 		if (((unsigned char)*p & 0xc0) != 0x80 &&
-		    str_len(str) + (space ? 1 : 0) +
+		    (size_t)(dest - folded) + (space ? 1 : 0) +
 		    uni_utf8_char_bytes((unsigned char)*p) >
 		    BOUNCE_VENDOR_MAX_DIAGNOSTIC)
 			break;
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	if (str_len(str) == 0)
+	if (dest == folded)
 		return NULL;
-	return p_strdup(pool, str_c(str));
+	*dest = '\0';
+	return p_strdup(pool, folded);
 }
 
 void bounce_vendor_set_diagnostic(struct bounce_report *report,
