@@ -8,6 +8,7 @@
 #include "bounce-settings.h"
 #include "bounce-verp.h"
 #include "bounce-format.h"
+#include "bounce-text.h"
 
 #include <ctype.h>
 
@@ -77,7 +78,8 @@ bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by)
 {
 	struct bounce_recipient *rcpt;
-	const char *lower = t_str_lcase(address);
+	const char *lower = bounce_ascii_lcase(unsafe_data_stack_pool,
+					       address);
 
 	rcpt = bounce_report_find_recipient(report, lower);
 	if (rcpt != NULL)
@@ -250,7 +252,7 @@ const char *bounce_address_normalize(pool_t pool, const char *value)
 		end--;
 	if (start == at || end == at + 1)
 		return NULL;
-	return p_strdup(pool, t_str_lcase(t_strdup_until(start, end)));
+	return bounce_ascii_lcase(pool, t_strdup_until(start, end));
 }
 
 static void bounce_extract_orig_message(const struct bounce_mail *mail,

@@ -13,6 +13,7 @@
 #include "mail-html2text.h"
 #include "charset-utf8.h"
 #include "bounce-mail.h"
+#include "bounce-text.h"
 
 #include <ctype.h>
 
@@ -854,7 +855,7 @@ const char *bounce_mail_header_lower(const struct bounce_mail *mail,
 	if (hdr == NULL)
 		return NULL;
 	if (hdr->lower == NULL)
-		hdr->lower = str_lcase(p_strdup(mail->pool, hdr->value));
+		hdr->lower = bounce_ascii_lcase(mail->pool, hdr->value);
 	return hdr->lower;
 }
 

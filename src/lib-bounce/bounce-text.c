@@ -233,7 +233,7 @@ static inline uint64_t bounce_ascii_lcase8(uint64_t x)
 	return x | (upper >> 2);
 }
 
-static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
+const char *bounce_ascii_lcase(pool_t pool, const char *text)
 {
 	size_t len = strlen(text), i = 0;
 	unsigned char *lower = p_malloc(pool, len + 1);
@@ -259,11 +259,11 @@ const char *bounce_mail_text_lower(const struct bounce_mail *mail)
 	struct bounce_mail_text_view *view = mail->text_view;
 
 	if (view == NULL)
-		return bounce_text_ascii_lcase(pool_datastack_create(),
-					       str_c(mail->text));
+		return bounce_ascii_lcase(pool_datastack_create(),
+					  str_c(mail->text));
 	if (view->lower == NULL)
-		view->lower = bounce_text_ascii_lcase(mail->pool,
-						      str_c(mail->text));
+		view->lower = bounce_ascii_lcase(mail->pool,
+						 str_c(mail->text));
 	return view->lower;
 }
 

@@ -192,7 +192,8 @@ void bounce_vendor_hint_reasons(struct bounce_report *report,
 		    rcpt->reason_hint != BOUNCE_REASON_UNDEFINED)
 			continue;
 		T_BEGIN {
-			const char *lower = t_str_lcase(rcpt->diagnostic);
+			const char *lower = bounce_ascii_lcase(
+				unsafe_data_stack_pool, rcpt->diagnostic);
 
 			for (r = reasons; r->phrase != NULL; r++) {
 				if (strstr(lower, r->phrase) != NULL) {
@@ -449,7 +450,7 @@ static bool bounce_vendor_scan_line(struct bounce_vendor_scan *scan,
 	/* indentation and runs of blanks vary between versions of the
 	   same format: match on the folded line */
 	line = bounce_vendor_fold_line(line);
-	lower = t_str_lcase(line);
+	lower = bounce_ascii_lcase(unsafe_data_stack_pool, line);
 	if (!*inside) {
 		if (layout->begin != NULL &&
 		    !bounce_vendor_contains_any(lower, layout->begin))
@@ -476,7 +477,8 @@ static bool bounce_vendor_scan_line(struct bounce_vendor_scan *scan,
 	if (addr != NULL) {
 		bounce_vendor_scan_recipient(scan, addr, lower);
 		if (*rest != '\0')
-			bounce_vendor_scan_text(scan, rest, t_str_lcase(rest));
+			bounce_vendor_scan_text(scan, rest, bounce_ascii_lcase(
+				unsafe_data_stack_pool, rest));
 		return TRUE;
 	}
 	bounce_vendor_scan_text(scan, line, lower);
