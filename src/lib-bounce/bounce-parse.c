@@ -395,6 +395,7 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	hdr = array_append_space(headers);
 	hdr->name = p_strdup(pool, name);
 	hdr->name_len = strlen(hdr->name);
+	hdr->name_first = hdr->name[0] | 0x20;
 	hdr->value = (const char *)value;
 	hdr->raw_size = size;
 	if (size > BOUNCE_HEADER_LAZY_MAX_RAW) {
@@ -815,8 +816,7 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	size_t name_len = strlen(name);
 
 	array_foreach_modifiable(headers, hdr) {
-		if (hdr->name_len != name_len ||
-		    (hdr->name[0] | 0x20) != first ||
+		if (hdr->name_len != name_len || hdr->name_first != first ||
 		    strcasecmp(hdr->name, name) != 0)
 			continue;
 		/* a value still raw is small enough never to be cut:
