@@ -249,6 +249,22 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 	return any || i_stream_have_bytes_left(input);
 }
 
+/* Skip empty lines. Each is a group without fields, which changes
+   nothing; a header parser read each of them (a 4 KiB buffer zeroed):
+   the line the part's end adds, those between groups. */
+static void bounce_dsn_skip_empty_lines(struct istream *input)
+{
+	const unsigned char *data;
+	size_t size, i;
+
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		for (i = 0; i < size && data[i] == '\n'; i++) ;
+		i_stream_skip(input, i);
+		if (i < size)
+			break;
+	}
+}
+
 static void bounce_dsn_read(struct bounce_report *report,
 			    const char *data, size_t size)
 {
@@ -259,8 +275,12 @@ static void bounce_dsn_read(struct bounce_report *report,
 	ctx.report = report;
 	input = i_stream_create_from_data(data, size);
 	for (;;) {
-		uoff_t offset = input->v_offset;
+		uoff_t offset;
 
+		bounce_dsn_skip_empty_lines(input);
+		if (!i_stream_have_bytes_left(input))
+			break;
+		offset = input->v_offset;
 		if (!bounce_dsn_read_group(&ctx, input) ||
 		    !i_stream_have_bytes_left(input))
 			break;
