@@ -689,14 +689,14 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 {
 	const struct bounce_classify_tables *tables =
 		bounce_classify_tables_get();
+	/* every table's phrases, at their offsets */
+	bool *matched = t_new(bool, tables->phrase_count);
+	unsigned int found;
 
 	i_zero(ev);
 	ev->tables = tables;
 	ev->report = report;
 	ev->rcpt = rcpt;
-	bool *matched = t_new(bool, tables->phrase_count);
-	unsigned int found;
-
 	ev->status_rule = bounce_status_lookup(rcpt->status);
 	if (rcpt->diagnostic != NULL) {
 		ev->folded_diagnostic =
