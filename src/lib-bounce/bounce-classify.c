@@ -178,14 +178,19 @@ static const struct {
 	{ "552", BOUNCE_REASON_MAILBOXFULL },	/* exceeded storage allocation */
 };
 
+/* The three phrase tables a diagnostic is matched against (the phrase
+   rules, the command phrases, the provider rules' phrases) are one
+   automaton, in that order: one scan of the folded diagnostic instead of
+   up to three. A phrase matches whatever other phrases share the
+   automaton, so each table's answer is what a set of its own gives. */
 struct bounce_classify_tables {
 	struct bounce_phrase_set *phrases;
-	struct bounce_phrase_set *command_phrases;
-	/* the phrases of the provider rules, and which phrase each rule
-	   uses (NO_RULE if none) */
-	struct bounce_phrase_set *rhost_phrases;
+	/* where the command phrases and the provider phrases begin among
+	   the set's phrases, and how many there are in all */
+	unsigned int command_first, rhost_first, phrase_count;
+	/* which provider phrase (counted from rhost_first) each provider
+	   rule uses (NO_RULE if none) */
 	unsigned int *rhost_rule_phrase;
-	unsigned int rhost_phrase_count;
 };
 
 /* what is known about one recipient */
@@ -204,7 +209,8 @@ struct bounce_evidence {
 	unsigned int reason_phrase[BOUNCE_REASON_COUNT];
 	/* the phrase decider's choice (NO_RULE if none) */
 	unsigned int best_phrase;
-	bool *rhost_matched;
+	/* the provider phrases found, if a provider is known, else NULL */
+	const bool *rhost_matched;
 };
 
 struct bounce_decision {
@@ -240,14 +246,17 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 		return bounce_tables;
 
 	tables = i_new(struct bounce_classify_tables, 1);
-	phrases = i_new(const char *, I_MAX(bounce_phrase_rules_count,
-		I_MAX(bounce_rhost_rules_count,
-		      N_ELEMENTS(bounce_command_phrases))));
+	phrases = i_new(const char *, bounce_phrase_rules_count +
+			N_ELEMENTS(bounce_command_phrases) +
+			bounce_rhost_rules_count);
 	for (i = 0; i < bounce_phrase_rules_count; i++)
-		phrases[i] = bounce_phrase_rules[i].phrase;
-	tables->phrases = bounce_phrase_set_create(phrases,
-						   bounce_phrase_rules_count);
+		phrases[n++] = bounce_phrase_rules[i].phrase;
 
+	tables->command_first = n;
+	for (i = 0; i < N_ELEMENTS(bounce_command_phrases); i++)
+		phrases[n++] = bounce_command_phrases[i].phrase;
+
+	tables->rhost_first = n;
 	tables->rhost_rule_phrase = i_new(unsigned int,
 					  bounce_rhost_rules_count);
 	for (i = 0; i < bounce_rhost_rules_count; i++) {
@@ -255,17 +264,12 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 			tables->rhost_rule_phrase[i] = NO_RULE;
 			continue;
 		}
-		tables->rhost_rule_phrase[i] = n;
+		tables->rhost_rule_phrase[i] = n - tables->rhost_first;
 		phrases[n++] = bounce_rhost_rules[i].phrase;
 	}
-	tables->rhost_phrase_count = n;
-	tables->rhost_phrases = bounce_phrase_set_create(phrases, n);
-
-	for (i = 0; i < N_ELEMENTS(bounce_command_phrases); i++)
-		phrases[i] = bounce_command_phrases[i].phrase;
-	tables->command_phrases =
-		bounce_phrase_set_create(phrases, N_ELEMENTS(bounce_command_phrases));
-	/* the sets copied the phrases into their automata */
+	tables->phrase_count = n;
+	tables->phrases = bounce_phrase_set_create(phrases, n);
+	/* the set keeps pointers to the (static) phrases, not the array */
 	i_free(phrases);
 	bounce_tables = tables;
 	return tables;
@@ -278,8 +282,6 @@ void bounce_classify_deinit(void)
 	if (bounce_tables == NULL)
 		return;
 	bounce_phrase_set_free(&bounce_tables->phrases);
-	bounce_phrase_set_free(&bounce_tables->rhost_phrases);
-	bounce_phrase_set_free(&bounce_tables->command_phrases);
 	i_free(bounce_tables->rhost_rule_phrase);
 	i_free(bounce_tables);
 }
@@ -630,17 +632,18 @@ static const struct bounce_decider bounce_deciders[] = {
 
 /* --- gathering the evidence --- */
 
+/* the first phrase rule (in table order) per reason, and the rule the
+   phrase decider goes by, from the phrase rules found (matched is NULL
+   if no phrase was) */
 static void bounce_evidence_phrases(struct bounce_evidence *ev,
-				    const struct bounce_classify_tables *tables)
+				    const bool *matched)
 {
-	bool *matched = t_new(bool, bounce_phrase_rules_count);
 	unsigned int i;
 
 	for (i = 0; i < BOUNCE_REASON_COUNT; i++)
 		ev->reason_phrase[i] = NO_RULE;
 	ev->best_phrase = NO_RULE;
-	if (bounce_phrase_set_match_folded(tables->phrases,
-					   ev->folded_diagnostic, matched) == 0)
+	if (matched == NULL)
 		return;
 	for (i = 0; i < bounce_phrase_rules_count; i++) {
 		enum bounce_reason reason = bounce_phrase_rules[i].reason;
@@ -659,21 +662,18 @@ static void bounce_evidence_phrases(struct bounce_evidence *ev,
 	}
 }
 
+/* the format's command, else the first command phrase found */
 static const char *
-bounce_evidence_command(const struct bounce_evidence *ev)
+bounce_evidence_command(const struct bounce_evidence *ev,
+			const bool *command_matched)
 {
-	bool matched[N_ELEMENTS(bounce_command_phrases)];
-
 	if (ev->rcpt->smtp_command != NULL)
 		return ev->rcpt->smtp_command;
-	if (bounce_phrase_set_match_folded(ev->tables->command_phrases,
-					   ev->folded_diagnostic, matched) == 0)
-		return NULL;
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_command_phrases); i++) {
-		if (matched[i])
+		if (command_matched[i])
 			return bounce_command_phrases[i].command;
 	}
-	i_unreached();
+	return NULL;
 }
 
 static const char *bounce_address_domain(const char *address)
@@ -689,6 +689,9 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 {
 	const struct bounce_classify_tables *tables =
 		bounce_classify_tables_get();
+	/* every table's phrases, at their offsets */
+	bool *matched = t_new(bool, tables->phrase_count);
+	unsigned int found;
 
 	i_zero(ev);
 	ev->tables = tables;
@@ -700,8 +703,11 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 			bounce_phrase_fold(rcpt->diagnostic,
 					   BOUNCE_PHRASE_MAX_SCAN);
 	}
-	ev->smtp_command = bounce_evidence_command(ev);
-	bounce_evidence_phrases(ev, tables);
+	found = bounce_phrase_set_match_folded(tables->phrases,
+					       ev->folded_diagnostic, matched);
+	ev->smtp_command = bounce_evidence_command(ev,
+		matched + tables->command_first);
+	bounce_evidence_phrases(ev, found == 0 ? NULL : matched);
 
 	/* the remote MTA names the provider; without one, the
 	   recipient's own domain does (gmail.com is Google's) */
@@ -709,12 +715,8 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 	if (ev->provider == NULL)
 		ev->provider = bounce_rhost_provider(
 			bounce_address_domain(rcpt->address));
-	if (ev->provider != NULL) {
-		ev->rhost_matched = t_new(bool, I_MAX(tables->rhost_phrase_count, 1));
-		(void)bounce_phrase_set_match_folded(tables->rhost_phrases,
-						     ev->folded_diagnostic,
-						     ev->rhost_matched);
-	}
+	if (ev->provider != NULL)
+		ev->rhost_matched = matched + tables->rhost_first;
 }
 
 /* --- the decision --- */

@@ -8,6 +8,7 @@
 #include "bounce-settings.h"
 #include "bounce-verp.h"
 #include "bounce-format.h"
+#include "bounce-text.h"
 
 #include <ctype.h>
 
@@ -77,7 +78,8 @@ bounce_report_add_recipient(struct bounce_report *report,
 			    const char *address, const char *found_by)
 {
 	struct bounce_recipient *rcpt;
-	const char *lower = t_str_lcase(address);
+	const char *lower = bounce_ascii_lcase(unsafe_data_stack_pool,
+					       address);
 
 	rcpt = bounce_report_find_recipient(report, lower);
 	if (rcpt != NULL)
@@ -178,7 +180,10 @@ void bounce_text_find_codes(const char *text, const char **status_r,
 	const char *status = NULL, *reply = NULL;
 	size_t len;
 
-	for (const char *p = text; *p != '\0'; p++) {
+	/* Both codes begin with their class digit, so only a 2, 4 or 5 can
+	   start one: strpbrk() (vectorised) skips the bytes in between,
+	   which are nearly all of a diagnostic, instead of testing each. */
+	for (const char *p = text; (p = strpbrk(p, "245")) != NULL; p++) {
 		if (p != text && !bounce_is_code_boundary(p[-1]) &&
 		    p[-1] != '#')
 			continue;
@@ -199,6 +204,19 @@ void bounce_text_find_codes(const char *text, const char **status_r,
 		*status_r = status;
 	if (reply_code_r != NULL)
 		*reply_code_r = reply;
+}
+
+/* Does c end an address token? Whitespace and the punctuation around
+   addresses in headers and texts. A switch, not strchr() on a list: this
+   is asked for every byte of every address read. */
+static bool bounce_address_char_ends_token(char c)
+{
+	switch (c) {
+	case '<': case '>': case '(': case ')': case '[': case ']':
+	case '"': case '\'': case ',': case ';': case ':':
+		return TRUE;
+	}
+	return i_isspace(c);
 }
 
 const char *bounce_address_normalize(pool_t pool, const char *value)
@@ -223,19 +241,18 @@ const char *bounce_address_normalize(pool_t pool, const char *value)
 			return NULL;
 		/* the token around the '@' */
 		start = at;
-		while (start > value && !i_isspace(start[-1]) &&
-		       strchr("<>()[]\"',;:", start[-1]) == NULL)
+		while (start > value &&
+		       !bounce_address_char_ends_token(start[-1]))
 			start--;
 	}
 	end = at;
-	while (*end != '\0' && !i_isspace(*end) &&
-	       strchr("<>()[]\"',;:", *end) == NULL)
+	while (*end != '\0' && !bounce_address_char_ends_token(*end))
 		end++;
 	while (end > at + 1 && end[-1] == '.')
 		end--;
 	if (start == at || end == at + 1)
 		return NULL;
-	return p_strdup(pool, t_str_lcase(t_strdup_until(start, end)));
+	return bounce_ascii_lcase(pool, t_strdup_until(start, end));
 }
 
 static void bounce_extract_orig_message(const struct bounce_mail *mail,

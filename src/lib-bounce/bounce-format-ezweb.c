@@ -78,8 +78,11 @@ static bool bounce_ezweb_dsn(const struct bounce_mail *mail,
 static bool bounce_format_ezweb_extract(const struct bounce_mail *mail,
 					struct bounce_report *report)
 {
-	if (str_len(mail->delivery_status) > 0 &&
-	    bounce_vendor_signatures_match(mail, bounce_ezweb_signatures, 2))
+	/* both readers need the same signatures: most mails fail here,
+	   once, rather than once for each reader */
+	if (!bounce_vendor_signatures_match(mail, bounce_ezweb_signatures, 2))
+		return FALSE;
+	if (str_len(mail->delivery_status) > 0)
 		return bounce_ezweb_dsn(mail, report);
 	return bounce_vendor_extract_text(mail, report, &bounce_ezweb_format);
 }

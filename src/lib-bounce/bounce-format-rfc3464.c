@@ -87,23 +87,25 @@ static const char *bounce_dsn_decode_jis(const char *value)
 
 static const char *bounce_dsn_fold(pool_t pool, const char *value)
 {
-	string_t *str;
+	char *folded, *dest;
 	bool space = FALSE;
 
 	value = bounce_dsn_decode_jis(value);
-	str = t_str_new(strlen(value));
-
+	/* never longer than the value: a plain array, not a
+	   str_append_c() call per byte */
+	folded = dest = t_malloc_no0(strlen(value) + 1);
 	for (const char *p = value; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	return p_strdup(pool, str_c(str));
+	*dest = '\0';
+	return p_strdup(pool, folded);
 }
 
 static bool bounce_dsn_status_valid(const char *status)
@@ -247,6 +249,22 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 	return any || i_stream_have_bytes_left(input);
 }
 
+/* Skip empty lines. Each is a group without fields, which changes
+   nothing; a header parser read each of them (a 4 KiB buffer zeroed):
+   the line the part's end adds, those between groups. */
+static void bounce_dsn_skip_empty_lines(struct istream *input)
+{
+	const unsigned char *data;
+	size_t size, i;
+
+	while (i_stream_read_more(input, &data, &size) > 0) {
+		for (i = 0; i < size && data[i] == '\n'; i++) ;
+		i_stream_skip(input, i);
+		if (i < size)
+			break;
+	}
+}
+
 static void bounce_dsn_read(struct bounce_report *report,
 			    const char *data, size_t size)
 {
@@ -257,8 +275,12 @@ static void bounce_dsn_read(struct bounce_report *report,
 	ctx.report = report;
 	input = i_stream_create_from_data(data, size);
 	for (;;) {
-		uoff_t offset = input->v_offset;
+		uoff_t offset;
 
+		bounce_dsn_skip_empty_lines(input);
+		if (!i_stream_have_bytes_left(input))
+			break;
+		offset = input->v_offset;
 		if (!bounce_dsn_read_group(&ctx, input) ||
 		    !i_stream_have_bytes_left(input))
 			break;

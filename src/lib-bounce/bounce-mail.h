@@ -42,6 +42,9 @@ struct bounce_mail_header {
 	/* the decoded value lower-cased, once asked for
 	   (bounce_mail_header_lower()), or NULL */
 	const char *lower;
+	/* name[0] | 0x20, the next test of a lookup, without reading the
+	   name (which lies elsewhere in the pool) */
+	char name_first;
 	bool decoded;
 };
 ARRAY_DEFINE_TYPE(bounce_mail_header, struct bounce_mail_header);

@@ -13,6 +13,7 @@
 #include "mail-html2text.h"
 #include "charset-utf8.h"
 #include "bounce-mail.h"
+#include "bounce-text.h"
 
 #include <ctype.h>
 
@@ -145,6 +146,13 @@ void bounce_mail_parse_deinit(void)
 	}
 }
 
+/* a byte of a charset's name, as the names are written in encoded words
+   and Content-Type parameters */
+static bool bounce_is_charset_name_char(unsigned char c)
+{
+	return i_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+}
+
 /* the charsets of the encoded words ("=?iso-2022-jp?B?...?=") in a raw
    header value */
 static void bounce_keep_encoded_word_charsets(const unsigned char *value,
@@ -158,8 +166,7 @@ static void bounce_keep_encoded_word_charsets(const unsigned char *value,
 			continue;
 		start = ++p;
 		while (p < end && p - start <= BOUNCE_CHARSET_NAME_MAX &&
-		       (i_isalnum(*p) || *p == '-' || *p == '_' ||
-			*p == '.' || *p == ':'))
+		       bounce_is_charset_name_char(*p))
 			p++;
 		if (p < end && (*p == '?' || *p == '*') && p > start) T_BEGIN {
 			bounce_charset_keep(t_strdup_until(start, p));
@@ -167,32 +174,9 @@ static void bounce_keep_encoded_word_charsets(const unsigned char *value,
 	}
 }
 
-/* the charset parameter of a raw Content-Type value */
-static void bounce_keep_content_charset(const unsigned char *value,
-					size_t size)
-{
-	struct rfc822_parser_context parser;
-	const char *const *params;
-	string_t *type = t_str_new(64);
-
-	rfc822_parser_init(&parser, value, size, NULL);
-	rfc822_skip_lwsp(&parser);
-	if (rfc822_parse_content_type(&parser, type) >= 0) {
-		rfc2231_parse(&parser, &params);
-		for (; *params != NULL; params += 2) {
-			if (strcasecmp(params[0], "charset") == 0) {
-				bounce_charset_keep(params[1]);
-				break;
-			}
-		}
-	}
-	rfc822_parser_deinit(&parser);
-}
-
-/* TRUE if a raw Content-Type value may have a charset parameter: most
-   (multipart boundaries, message/delivery-status) have none, and
-   parsing the value costs far more than looking */
-static bool bounce_mem_has_charset(const unsigned char *value, size_t size)
+/* where "charset" begins in a raw Content-Type value, or NULL */
+static const unsigned char *
+bounce_mem_find_charset(const unsigned char *value, size_t size)
 {
 	static const char name[] = "charset";
 	const size_t len = sizeof(name) - 1;
@@ -200,9 +184,40 @@ static bool bounce_mem_has_charset(const unsigned char *value, size_t size)
 	for (size_t i = 0; i + len <= size; i++) {
 		if ((value[i] | 0x20) == 'c' &&
 		    i_memcasecmp(value + i, name, len) == 0)
-			return TRUE;
+			return value + i;
 	}
-	return FALSE;
+	return NULL;
+}
+
+/* The charset parameter of a raw Content-Type value ('charset=name' or
+   'charset="name"'), found by a plain scan. What it finds only decides
+   which iconv modules stay loaded, which changes the speed of later
+   mails but never a result (the decoder parses the value itself), so
+   the scan need not read every form RFC 2231 allows; parsing the value
+   with lib-mail's parsers cost as much as the part's other headers. */
+static void bounce_keep_content_charset(const unsigned char *value,
+					size_t size)
+{
+	const unsigned char *p, *start, *end = value + size;
+
+	p = bounce_mem_find_charset(value, size);
+	if (p == NULL)
+		return;
+	p += strlen("charset");
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p != '=')
+		return;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
+		p++;
+	start = p;
+	while (p < end && p - start <= BOUNCE_CHARSET_NAME_MAX &&
+	       bounce_is_charset_name_char(*p))
+		p++;
+	if (p > start && p - start <= BOUNCE_CHARSET_NAME_MAX) T_BEGIN {
+		bounce_charset_keep(t_strdup_until(start, p));
+	} T_END;
 }
 
 /* Before the decoder opens a translation for a raw header's charsets,
@@ -214,10 +229,8 @@ static void bounce_keep_raw_header_charsets(const char *name,
 	if (memchr(value, '=', size) == NULL)
 		return;
 	bounce_keep_encoded_word_charsets(value, size);
-	if (strcasecmp(name, "Content-Type") == 0 &&
-	    bounce_mem_has_charset(value, size)) T_BEGIN {
+	if (strcasecmp(name, "Content-Type") == 0)
 		bounce_keep_content_charset(value, size);
-	} T_END;
 }
 
 static void bounce_keep_header_charsets(const struct message_header_line *hdr)
@@ -382,6 +395,7 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	hdr = array_append_space(headers);
 	hdr->name = p_strdup(pool, name);
 	hdr->name_len = strlen(hdr->name);
+	hdr->name_first = hdr->name[0] | 0x20;
 	hdr->value = (const char *)value;
 	hdr->raw_size = size;
 	if (size > BOUNCE_HEADER_LAZY_MAX_RAW) {
@@ -392,6 +406,18 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	raw = p_malloc(pool, size + 1);
 	memcpy(raw, value, size);
 	hdr->value = raw;
+}
+
+static void bounce_str_append_without_cr(string_t *dest,
+					 const unsigned char *data, size_t size)
+{
+	const unsigned char *p = data, *end = data + size, *cr;
+
+	while ((cr = memchr(p, '\r', end - p)) != NULL) {
+		str_append_data(dest, p, cr - p);
+		p = cr + 1;
+	}
+	str_append_data(dest, p, end - p);
 }
 
 /* Append data to dest, dropping CRs so that lines end in "\n", up to
@@ -407,6 +433,12 @@ bounce_str_append_text(string_t *dest, const unsigned char *data,
 		size = str_len(dest) >= max ? 0 :
 			uni_utf8_data_truncate(data, size, max - str_len(dest));
 		cut = TRUE;
+	}
+	if (memchr(data, '\0', size) == NULL) {
+		/* nearly always: only CRs to drop, found by memchr()
+		   (vectorised) a line at a time, not by testing each byte */
+		bounce_str_append_without_cr(dest, data, size);
+		return !cut;
 	}
 	for (i = 0; i < size; i++) {
 		if (data[i] == '\r' || data[i] == '\0') {
@@ -784,8 +816,7 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 	size_t name_len = strlen(name);
 
 	array_foreach_modifiable(headers, hdr) {
-		if (hdr->name_len != name_len ||
-		    (hdr->name[0] | 0x20) != first ||
+		if (hdr->name_len != name_len || hdr->name_first != first ||
 		    strcasecmp(hdr->name, name) != 0)
 			continue;
 		/* a value still raw is small enough never to be cut:
@@ -824,7 +855,7 @@ const char *bounce_mail_header_lower(const struct bounce_mail *mail,
 	if (hdr == NULL)
 		return NULL;
 	if (hdr->lower == NULL)
-		hdr->lower = str_lcase(p_strdup(mail->pool, hdr->value));
+		hdr->lower = bounce_ascii_lcase(mail->pool, hdr->value);
 	return hdr->lower;
 }
 

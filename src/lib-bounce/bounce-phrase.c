@@ -52,12 +52,14 @@ struct bounce_phrase_set {
 	unsigned int first_empty;
 	/* literal sets: the automaton as a full transition table over
 	   byte classes (bytes no needle contains share class 0), so that
-	   a scan costs one lookup per byte; lowest_at[state] is the lowest
-	   needle index ending there (UINT_MAX: none). NULL if the table
-	   would be too big: the scan then follows the trie. */
+	   a scan costs one lookup per byte. A state is the offset of its
+	   row: the row's first cell is the lowest needle index ending
+	   there (BOUNCE_DFA_NONE: none), cell 1 + k the offset of the
+	   state reached by a byte of class k. Offsets rather than state
+	   numbers keep a multiplication out of the chain of loads one
+	   byte's step waits for. NULL if the table would be too big: the
+	   scan then follows the trie. */
 	uint16_t *dfa;
-	unsigned int *lowest_at;
-	unsigned int class_count;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
 	/* phrase sets: the shallowest nodes' transitions as full rows over
@@ -344,14 +346,17 @@ bounce_phrase_lowest_at(const struct bounce_phrase_set *set, unsigned int node,
 
 /* Literal needle lists are short (a few dozen needles, a few hundred
    trie nodes, a few dozen distinct bytes), so their full transition
-   table stays small; this bounds it for a list that is not. */
+   table stays small; this bounds it for a list that is not, and keeps
+   every row's offset within a cell of the table. */
 #define BOUNCE_DFA_MAX_CELLS (64 * 1024)
+/* a row's first cell when no needle ends in its state */
+#define BOUNCE_DFA_NONE UINT16_MAX
 
 static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 {
 	unsigned int node_count = array_count(&set->nodes);
 	unsigned char class_byte[256];
-	unsigned int classes = 1;
+	unsigned int classes = 1, row;
 
 	/* a class per byte that some needle contains (they are lower-case);
 	   the upper-case letter shares its lower-case letter's class */
@@ -368,22 +373,25 @@ static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 			set->byte_class[c - ('a' - 'A')] = classes;
 		classes++;
 	}
-	if (node_count > UINT16_MAX ||
-	    node_count * classes > BOUNCE_DFA_MAX_CELLS) {
+	/* a row per node: the lowest needle, then a cell per class */
+	row = classes + 1;
+	if (node_count * row > BOUNCE_DFA_MAX_CELLS ||
+	    set->phrase_count >= BOUNCE_DFA_NONE) {
 		i_zero(&set->byte_class);
 		return;
 	}
-	set->class_count = classes;
-	set->dfa = i_new(uint16_t, node_count * classes);
-	set->lowest_at = i_new(unsigned int, node_count);
+	set->dfa = i_new(uint16_t, node_count * row);
 	for (unsigned int n = 0; n < node_count; n++) {
+		unsigned int lowest = bounce_phrase_lowest_at(set, n, UINT_MAX);
+
+		set->dfa[n * row] = lowest == UINT_MAX ? BOUNCE_DFA_NONE :
+			lowest;
 		/* class 0: a byte no needle contains leads back to the
-		   root from anywhere (the table is zeroed) */
+		   root, at offset 0, from anywhere (the table is zeroed) */
 		for (unsigned int k = 1; k < classes; k++) {
-			set->dfa[n * classes + k] =
-				ac_goto(set, n, class_byte[k]);
+			set->dfa[n * row + 1 + k] =
+				ac_goto(set, n, class_byte[k]) * row;
 		}
-		set->lowest_at[n] = bounce_phrase_lowest_at(set, n, UINT_MAX);
 	}
 }
 
@@ -428,7 +436,6 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	i_free(set->phrase_parts);
 	i_free(set->multi_slot);
 	i_free(set->dfa);
-	i_free(set->lowest_at);
 	i_free(set->dense);
 	i_free(set->dense_row);
 	i_free(set);
@@ -533,18 +540,19 @@ bounce_phrase_set_find_first_dfa(const struct bounce_phrase_set *set,
 				 const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	unsigned int state = 0, lowest = set->first_empty;
+	const uint16_t *dfa = set->dfa;
+	unsigned int state = 0, lowest = I_MIN(set->first_empty,
+					       BOUNCE_DFA_NONE);
 
 	for (; *p != '\0'; p++) {
-		state = set->dfa[state * set->class_count +
-				 set->byte_class[*p]];
-		if (set->lowest_at[state] < lowest) {
-			lowest = set->lowest_at[state];
+		state = dfa[state + 1 + set->byte_class[*p]];
+		if (dfa[state] < lowest) {
+			lowest = dfa[state];
 			if (lowest == 0)
 				break;
 		}
 	}
-	return lowest == UINT_MAX ? -1 : (int)lowest;
+	return lowest == BOUNCE_DFA_NONE ? -1 : (int)lowest;
 }
 
 int bounce_phrase_set_find_first(const struct bounce_phrase_set *set,

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
 
 #include "lib.h"
+#include "bounce-text.h"
 #include "bounce-rhost.h"
 
 #include <ctype.h>
@@ -19,7 +20,8 @@ static const char *bounce_rhost_host_name(const char *name)
 	     strchr("]();,", *end) == NULL; end++) ;
 	while (end > name && end[-1] == '.')
 		end--;
-	return t_str_lcase(t_strdup_until(name, end));
+	return bounce_ascii_lcase(unsafe_data_stack_pool,
+				  t_strdup_until(name, end));
 }
 
 static bool bounce_rhost_suffix_match(const char *host, const char *suffix)

@@ -172,6 +172,9 @@ static HASH_TABLE(const char *const *, struct bounce_phrase_set *)
 	bounce_text_needle_sets;
 static const struct bounce_phrase_set *
 bounce_text_needle_set(const char *const *needles);
+/* needle lists lower-cased (bounce_text_needles_lower()), by address */
+static HASH_TABLE(const char *const *, const char *const *)
+	bounce_text_lower_needles;
 /* bounce_smtp_command_phrases compiled */
 static struct bounce_phrase_set *bounce_smtp_command_set = NULL;
 
@@ -230,7 +233,7 @@ static inline uint64_t bounce_ascii_lcase8(uint64_t x)
 	return x | (upper >> 2);
 }
 
-static const char *bounce_text_ascii_lcase(pool_t pool, const char *text)
+const char *bounce_ascii_lcase(pool_t pool, const char *text)
 {
 	size_t len = strlen(text), i = 0;
 	unsigned char *lower = p_malloc(pool, len + 1);
@@ -256,11 +259,11 @@ const char *bounce_mail_text_lower(const struct bounce_mail *mail)
 	struct bounce_mail_text_view *view = mail->text_view;
 
 	if (view == NULL)
-		return bounce_text_ascii_lcase(pool_datastack_create(),
-					       str_c(mail->text));
+		return bounce_ascii_lcase(pool_datastack_create(),
+					  str_c(mail->text));
 	if (view->lower == NULL)
-		view->lower = bounce_text_ascii_lcase(mail->pool,
-						      str_c(mail->text));
+		view->lower = bounce_ascii_lcase(mail->pool,
+						 str_c(mail->text));
 	return view->lower;
 }
 
@@ -312,14 +315,44 @@ bounce_text_first_line(const char *const *lines, const char *const *needles,
 	return i;
 }
 
-static const char *bounce_text_needle_lower(const char *needle)
+static bool bounce_text_needles_are_lower(const char *const *needles)
 {
-	for (const char *p = needle; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			return bounce_text_ascii_lcase(pool_datastack_create(),
-						       needle);
+	for (; *needles != NULL; needles++) {
+		for (const char *p = *needles; *p != '\0'; p++) {
+			if (*p >= 'A' && *p <= 'Z')
+				return FALSE;
+		}
 	}
-	return needle;
+	return TRUE;
+}
+
+/* A needle list lower-cased, as the lower-cased text is searched: the
+   list itself when it is (all the tables are), else a copy. Kept by
+   the list's address for the process's lifetime, like the compiled
+   sets: checking every byte of a list again for each mail cost as
+   much as a search. */
+static const char *const *bounce_text_needles_lower(const char *const *needles)
+{
+	const char *const *lower;
+	const char **copy;
+
+	if (!hash_table_is_created(bounce_text_lower_needles))
+		hash_table_create_direct(&bounce_text_lower_needles,
+					 default_pool, 0);
+	lower = hash_table_lookup(bounce_text_lower_needles, needles);
+	if (lower != NULL)
+		return lower;
+	if (bounce_text_needles_are_lower(needles))
+		lower = needles;
+	else {
+		/* one block, freed at once */
+		copy = p_strarray_dup(default_pool, needles);
+		for (unsigned int i = 0; copy[i] != NULL; i++)
+			str_lcase((char *)copy[i]);
+		lower = copy;
+	}
+	hash_table_insert(bounce_text_lower_needles, needles, lower);
+	return lower;
 }
 
 /* bounce_text_first_line() on the mail's text, by another road: no
@@ -338,13 +371,11 @@ bounce_mail_text_find_first_line(const struct bounce_mail *mail,
 	const char *const *lines = bounce_mail_text_lines(mail);
 	const char *from = lower, *line_start = lower, *best, *nl;
 	unsigned int i, count = str_array_length(needles), line = 0;
-	const char **lc_needles = t_new(const char *, count + 1);
+	const char *const *lc_needles = bounce_text_needles_lower(needles);
 	const char **next = t_new(const char *, count + 1);
 
-	for (i = 0; i < count; i++) {
-		lc_needles[i] = bounce_text_needle_lower(needles[i]);
+	for (i = 0; i < count; i++)
 		next[i] = strstr(lower, lc_needles[i]);
-	}
 	for (;;) {
 		best = NULL;
 		for (i = 0; i < count; i++) {
@@ -442,6 +473,26 @@ int bounce_text_find_any(const char *text, const char *const *needles)
 					    text);
 }
 
+static void bounce_text_lower_needles_free(void)
+{
+	struct hash_iterate_context *iter;
+	const char *const *needles, *const *lower;
+
+	if (!hash_table_is_created(bounce_text_lower_needles))
+		return;
+	iter = hash_table_iterate_init(bounce_text_lower_needles);
+	while (hash_table_iterate(iter, bounce_text_lower_needles,
+				  &needles, &lower)) {
+		if (lower != needles) {
+			void *copy = (void *)lower;
+
+			i_free(copy);
+		}
+	}
+	hash_table_iterate_deinit(&iter);
+	hash_table_destroy(&bounce_text_lower_needles);
+}
+
 void bounce_text_deinit(void)
 {
 	struct hash_iterate_context *iter;
@@ -449,6 +500,7 @@ void bounce_text_deinit(void)
 	struct bounce_phrase_set *set;
 
 	bounce_phrase_set_free(&bounce_smtp_command_set);
+	bounce_text_lower_needles_free();
 	if (!hash_table_is_created(bounce_text_needle_sets))
 		return;
 	iter = hash_table_iterate_init(bounce_text_needle_sets);
@@ -462,28 +514,32 @@ void bounce_text_deinit(void)
 const char *bounce_text_fold(pool_t pool, const char *text, size_t max)
 {
 	/* never strlen(text): a caller may fold the first bytes of a
-	   huge line many times */
-	string_t *str = t_str_new(I_MIN(max, 256) + 8);
+	   huge line many times. The result is no longer than the text
+	   nor than max: a plain array of that size, not a str_append_c()
+	   call per byte. */
+	size_t len = 0, size = strnlen(text, max);
+	char *folded = t_malloc_no0(size + 1);
 	bool space = FALSE;
 
 	for (const char *p = text; *p != '\0'; p++) {
 		if (i_isspace(*p)) {
-			space = str_len(str) > 0;
+			space = len > 0;
 			continue;
 		}
-		if (str_len(str) + (space ? 1 : 0) >= max)
+		if (len + (space ? 1 : 0) >= max)
 			break;
 		if (space)
-			str_append_c(str, ' ');
+			folded[len++] = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		folded[len++] = *p;
 	}
 	/* don't leave half a UTF-8 character at the cut */
-	for (unsigned int i = 0; i < 3 && str_len(str) > 0 &&
-	     (str_data(str)[str_len(str)-1] & 0x80) != 0 &&
-	     !uni_utf8_data_is_valid(str_data(str), str_len(str)); i++)
-		str_truncate(str, str_len(str) - 1);
-	return p_strdup(pool, str_c(str));
+	for (unsigned int i = 0; i < 3 && len > 0 &&
+	     (folded[len-1] & 0x80) != 0 &&
+	     !uni_utf8_data_is_valid((const unsigned char *)folded, len); i++)
+		len--;
+	folded[len] = '\0';
+	return p_strdup(pool, folded);
 }
 
 const char *bounce_text_smtp_command(const char *text)

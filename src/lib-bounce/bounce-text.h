@@ -18,6 +18,11 @@
 
 struct bounce_mail;
 
+/* text ASCII lower-cased, 8 bytes at a time, into pool (e.g.
+   unsafe_data_stack_pool): what t_str_lcase() gives, as Dovecot never
+   sets a locale, without a tolower() call per byte. */
+const char *bounce_ascii_lcase(pool_t pool, const char *text);
+
 /* Case-insensitive (ASCII) strstr(). O(len(haystack) * len(needle)):
    linear in the text for the short fixed phrases it is used with. */
 const char *bounce_strcasestr(const char *haystack, const char *needle);

@@ -100,32 +100,35 @@ bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
 
 const char *bounce_vendor_fold(pool_t pool, const char *text)
 {
-	string_t *str;
+	char *folded, *dest;
 	bool space = FALSE;
 
 	if (text == NULL)
 		return NULL;
-	str = t_str_new(128);
+	/* never longer than the text: a plain array, not a
+	   str_append_c() call per byte */
+	folded = dest = t_malloc_no0(strlen(text) + 1);
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
-			space = str_len(str) > 0;
+			space = dest != folded;
 			continue;
 		}
 		/* never end in the middle of a UTF-8 sequence: check the
 		   bound on a character's first byte, for the whole character */
 		if (((unsigned char)*p & 0xc0) != 0x80 &&
-		    str_len(str) + (space ? 1 : 0) +
+		    (size_t)(dest - folded) + (space ? 1 : 0) +
 		    uni_utf8_char_bytes((unsigned char)*p) >
 		    BOUNCE_VENDOR_MAX_DIAGNOSTIC)
 			break;
 		if (space)
-			str_append_c(str, ' ');
+			*dest++ = ' ';
 		space = FALSE;
-		str_append_c(str, *p);
+		*dest++ = *p;
 	}
-	if (str_len(str) == 0)
+	if (dest == folded)
 		return NULL;
-	return p_strdup(pool, str_c(str));
+	*dest = '\0';
+	return p_strdup(pool, folded);
 }
 
 void bounce_vendor_set_diagnostic(struct bounce_report *report,
@@ -189,7 +192,8 @@ void bounce_vendor_hint_reasons(struct bounce_report *report,
 		    rcpt->reason_hint != BOUNCE_REASON_UNDEFINED)
 			continue;
 		T_BEGIN {
-			const char *lower = t_str_lcase(rcpt->diagnostic);
+			const char *lower = bounce_ascii_lcase(
+				unsafe_data_stack_pool, rcpt->diagnostic);
 
 			for (r = reasons; r->phrase != NULL; r++) {
 				if (strstr(lower, r->phrase) != NULL) {
@@ -446,7 +450,7 @@ static bool bounce_vendor_scan_line(struct bounce_vendor_scan *scan,
 	/* indentation and runs of blanks vary between versions of the
 	   same format: match on the folded line */
 	line = bounce_vendor_fold_line(line);
-	lower = t_str_lcase(line);
+	lower = bounce_ascii_lcase(unsafe_data_stack_pool, line);
 	if (!*inside) {
 		if (layout->begin != NULL &&
 		    !bounce_vendor_contains_any(lower, layout->begin))
@@ -473,7 +477,8 @@ static bool bounce_vendor_scan_line(struct bounce_vendor_scan *scan,
 	if (addr != NULL) {
 		bounce_vendor_scan_recipient(scan, addr, lower);
 		if (*rest != '\0')
-			bounce_vendor_scan_text(scan, rest, t_str_lcase(rest));
+			bounce_vendor_scan_text(scan, rest, bounce_ascii_lcase(
+				unsafe_data_stack_pool, rest));
 		return TRUE;
 	}
 	bounce_vendor_scan_text(scan, line, lower);

@@ -43,6 +43,43 @@ static void test_fold(void **state ATTR_UNUSED)
 	}
 }
 
+/* The enhanced status and the reply code of a diagnostic: where a code
+   may start and what ends it (the scan jumps from one class digit to the
+   next, so codes right after another code or a non-digit must still be
+   seen, and digits inside words must not be) */
+static void test_find_codes(void **state ATTR_UNUSED)
+{
+	static const struct {
+		const char *text, *status, *reply;
+	} rows[] = {
+		{ "550 5.1.1 <a@example.org>: user unknown", "5.1.1", "550" },
+		{ "550-5.7.1 blocked", "5.7.1", "550" },
+		/* a status first: no reply code looked for after it */
+		{ "5.2.2 mailbox full 552 over quota", "5.2.2", NULL },
+		{ "#4.4.7 timed out", "4.4.7", NULL },
+		{ "(5.1.2)", "5.1.2", NULL },
+		{ "host 192.0.2.5 said 451 try later", NULL, "451" },
+		/* inside a word, an address, an IP address, a version */
+		{ "x5.1.1 a5.1.1@example.org 5.1.1.1 v2.4.5", NULL, NULL },
+		{ "ab550 5501 550.5 45 4.4", NULL, NULL },
+		/* a class digit that starts nothing right before a code */
+		{ "2 24 5.1.10 and 421-4.3.0", "5.1.10", NULL },
+		{ "ref 245 then 5.0.0", "5.0.0", "245" },
+		{ "", NULL, NULL },
+	};
+	const char *status, *reply;
+
+	for (unsigned int i = 0; i < N_ELEMENTS(rows); i++) {
+		bounce_text_find_codes(rows[i].text, &status, &reply);
+		if (null_strcmp(status, rows[i].status) != 0 ||
+		    null_strcmp(reply, rows[i].reply) != 0) {
+			fail_msg("'%s': got %s / %s", rows[i].text,
+				 status == NULL ? "NULL" : status,
+				 reply == NULL ? "NULL" : reply);
+		}
+	}
+}
+
 static void test_smtp_command(void **state ATTR_UNUSED)
 {
 	static const struct {
@@ -359,6 +396,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		test_case(test_fold),
+		test_case(test_find_codes),
 		test_case(test_smtp_command),
 		test_case(test_remote_mta),
 		test_case(test_line_address),
