@@ -25,9 +25,11 @@ summary=$BENCH_OUT/summary.txt
 
 if [ "$quick" = 1 ]; then
 	rounds=3 min_ms=100 sisimai_rounds=1 dsn_count=500 doveadm_repeat=3
+	delivery_rounds=1
 	rows=100000 addresses=20000 memory_mb=10
 else
 	rounds=7 min_ms=300 sisimai_rounds=3 dsn_count=5000 doveadm_repeat=20
+	delivery_rounds=3
 	rows=1000000 addresses=200000 memory_mb=50
 fi
 
@@ -149,7 +151,8 @@ if wanted delivery; then
 		# sdbox too: the plugin's own cost, without what maildir
 		# spends to give every delivery its UID
 		for storage in maildir sdbox; do
-			dovecot_bench delivery -n $dsn_count -c 4 --storage $storage
+			dovecot_bench delivery -n $dsn_count -c 4 --rounds $delivery_rounds \
+				--storage $storage
 		done
 	else
 		skip "delivery: $no_instance"
