@@ -446,6 +446,17 @@ def cmd_delivery(args):
     cpu = med(True, "cpu") / med(False, "cpu")
     print("  plugin/baseline: p50 %.3fx  p99 %.3fx  throughput %.3fx  "
           "server CPU %.3fx" % (p50, p99, tput, cpu))
+
+    # each round's pair ran minutes apart at most: their ratio is less
+    # moved by the machine's drift than the ratio of the medians
+    def paired(key):
+        return statistics.median(w[key] / wo[key] for w, wo in
+                                 zip(results[True], results[False]))
+    print("  per-round ratios, median: p50 %.3fx  throughput %.3fx  "
+          "server CPU %.3fx  (p50 by round: %s)" %
+          (paired("p50"), paired("tput"), paired("cpu"),
+           " ".join("%.2f" % (w["p50"] / wo["p50"]) for w, wo in
+                    zip(results[True], results[False]))))
     print("RESULT delivery_storage=%s n=%d clients=%d base_p50_ms=%.3f "
           "base_p99_ms=%.3f "
           "base_tput=%.1f plugin_p50_ms=%.3f plugin_p99_ms=%.3f plugin_tput=%.1f "
