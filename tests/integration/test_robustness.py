@@ -200,6 +200,25 @@ def check_logged_once(d, chk, offset, user, failed_saves, cause_rx):
             r"doveadm bounce rescan -u %s'" % user_rx(user), line), line)
 
 
+def overwrite_with_garbage(path):
+    """Random bytes for the database (its owner kept), its WAL gone."""
+    st = os.stat(path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    with open(path, "wb") as f:
+        f.write(os.urandom(64 * 1024))
+    os.chown(path, st.st_uid, st.st_gid)
+
+
+def hold_write_lock(path):
+    """Root holds the database's write lock the way a stuck writer would
+    (ROLLBACK and close the connection returned to let go)."""
+    conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    return conn
+
+
 def rows_or_none(d, user):
     """The rows, or [] while the database can't be read (corrupt)."""
     try:
@@ -334,10 +353,7 @@ def test_fault_locked(d):
     holder = {}
 
     def inject():
-        # root holds the write lock the way a stuck writer would
-        conn = sqlite3.connect(db_path(d, user), timeout=5,
-                               isolation_level=None)
-        conn.execute("BEGIN EXCLUSIVE")
+        conn = hold_write_lock(db_path(d, user))
         holder["conn"] = conn
         holder["t0"] = time.time()
         return conn
@@ -368,13 +384,7 @@ def test_fault_corrupt(d):
     path = db_path(d, user)
 
     def inject():
-        st = os.stat(path)
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.unlink(path + suffix)
-        with open(path, "wb") as f:
-            f.write(os.urandom(64 * 1024))
-        os.chown(path, st.st_uid, st.st_gid)
+        overwrite_with_garbage(path)
 
     def cure(_):
         pass  # rescan moves the damaged file aside
@@ -494,10 +504,7 @@ def test_spool_fault_locked(d):
     user = "spoollocked"
 
     def inject():
-        conn = sqlite3.connect(db_path(d, user), timeout=5,
-                               isolation_level=None)
-        conn.execute("BEGIN EXCLUSIVE")
-        return conn
+        return hold_write_lock(db_path(d, user))
 
     def cure(conn):
         conn.execute("ROLLBACK")
@@ -510,13 +517,7 @@ def test_spool_fault_corrupt(d):
     path = db_path(d, user)
 
     def inject():
-        st = os.stat(path)
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.unlink(path + suffix)
-        with open(path, "wb") as f:
-            f.write(os.urandom(64 * 1024))
-        os.chown(path, st.st_uid, st.st_gid)
+        overwrite_with_garbage(path)
 
     def cure(_):
         # rescan moves the damaged file aside, then imports the spool

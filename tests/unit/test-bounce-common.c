@@ -4,9 +4,12 @@
 #include "failures.h"
 #include "array.h"
 #include "istream.h"
+#include "unlink-directory.h"
 #include "bounce-analyze.h"
 #include "bounce-classify.h"
 #include "test-bounce-common.h"
+
+#include <stdlib.h>
 
 static unsigned int expected_errors;
 static failure_callback_t *orig_error_handler;
@@ -74,6 +77,50 @@ int test_teardown(void **state ATTR_UNUSED)
 		fail_msg("expected error was not logged");
 	}
 	return 0;
+}
+
+struct bounce_report *test_report_new(pool_t pool, unsigned int count)
+{
+	struct bounce_report *report = p_new(pool, struct bounce_report, 1);
+
+	report->pool = pool;
+	p_array_init(&report->recipients, pool, 4);
+	p_array_init(&report->campaign_headers, pool, 4);
+	report->format = "rfc3464";
+	report->reporting_mta = "mx.example.net";
+	report->orig_message_id = "<orig@example.com>";
+	for (unsigned int i = 0; i < count; i++) {
+		struct bounce_recipient *rcpt =
+			array_append_space(&report->recipients);
+		rcpt->address = p_strdup_printf(pool, "user%u@example.org", i);
+		rcpt->action = BOUNCE_ACTION_FAILED;
+		rcpt->status = "5.1.1";
+		rcpt->reply_code = "550";
+		rcpt->diagnostic = "550 5.1.1 user unknown";
+		rcpt->reason = BOUNCE_REASON_USERUNKNOWN;
+		rcpt->category = BOUNCE_CATEGORY_HARD;
+		rcpt->hard = TRUE;
+		rcpt->rule = "status:5.1.1";
+	}
+	return report;
+}
+
+const char *test_make_dir(const char *name)
+{
+	char *template = t_strdup_noconst(t_strdup_printf("/tmp/%s.XXXXXX",
+							   name));
+
+	if (mkdtemp(template) == NULL)
+		fail_msg("mkdtemp() failed: %m");
+	return template;
+}
+
+void test_remove_dir(const char *dir)
+{
+	const char *error;
+
+	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
+		fail_msg("%s", error);
 }
 
 const char *test_srcdir_path(const char *relpath)

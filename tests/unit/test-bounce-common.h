@@ -21,6 +21,15 @@ void test_expect_errors(unsigned int n);
 #define test_run_group(tests) \
 	cmocka_run_group_tests(tests, test_group_setup, test_group_teardown)
 
+/* An RFC 3464 report with count hard bounces (user<N>@example.org,
+   5.1.1 userunknown), allocated from pool. */
+struct bounce_report *test_report_new(pool_t pool, unsigned int count);
+
+/* A new directory /tmp/<name>.XXXXXX (from the data stack), and
+   removing it with everything in it; both fail the test on error. */
+const char *test_make_dir(const char *name);
+void test_remove_dir(const char *dir);
+
 /* read tests/<relpath> from the source tree */
 const char *test_srcdir_path(const char *relpath);
 

@@ -3,7 +3,6 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
-#include "unlink-directory.h"
 #include "bounce-store.h"
 #include "bounce-export.h"
 #include "test-bounce-common.h"
@@ -29,13 +28,10 @@ struct test_db {
 
 static void test_db_open(struct test_db *db)
 {
-	char template[] = "/tmp/bounce-hygiene-test.XXXXXX";
 	const char *error;
 
 	i_zero(db);
-	if (mkdtemp(template) == NULL)
-		fail_msg("mkdtemp() failed: %m");
-	db->dir = t_strdup(template);
+	db->dir = test_make_dir("bounce-hygiene-test");
 	db->path = t_strconcat(db->dir, "/bounces.sqlite", NULL);
 	db->pool = pool_alloconly_create("test hygiene", 4096);
 	assert_int_equal(bounce_store_open(db->path, 1000, &db->store,
@@ -44,12 +40,9 @@ static void test_db_open(struct test_db *db)
 
 static void test_db_close(struct test_db *db)
 {
-	const char *error;
-
 	bounce_store_close(&db->store);
 	pool_unref(&db->pool);
-	if (unlink_directory(db->dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
-		fail_msg("%s", error);
+	test_remove_dir(db->dir);
 }
 
 /* An RFC 822 date for days_ago days before NOW, as Arrival-Date has it */

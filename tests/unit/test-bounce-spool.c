@@ -3,7 +3,6 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
-#include "unlink-directory.h"
 #include "bounce-store.h"
 #include "bounce-spool.h"
 #include "test-bounce-common.h"
@@ -18,53 +17,21 @@
    delivery spools and an import records must be what a delivery would
    have recorded directly, and nothing may be lost on the way. */
 
-static const char *make_test_dir(void)
-{
-	char template[] = "/tmp/bounce-spool-test.XXXXXX";
-
-	if (mkdtemp(template) == NULL)
-		fail_msg("mkdtemp() failed: %m");
-	return t_strdup(template);
-}
-
-static void remove_test_dir(const char *dir)
-{
-	const char *error;
-
-	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
-		fail_msg("%s", error);
-}
-
+/* test_report_new() with what escaping must carry: tabs, line ends and
+   the escape character, and a campaign header */
 static struct bounce_report *make_report(pool_t pool, unsigned int count)
 {
-	struct bounce_report *report = p_new(pool, struct bounce_report, 1);
+	struct bounce_report *report = test_report_new(pool, count);
+	struct bounce_recipient *rcpt;
 	struct bounce_header *hdr;
 
-	report->pool = pool;
-	p_array_init(&report->recipients, pool, 4);
-	p_array_init(&report->campaign_headers, pool, 4);
-	report->format = "rfc3464";
-	report->reporting_mta = "mx.example.net";
 	report->arrival_date = "Fri, 27 Nov 2026 10:00:00 +0000";
-	report->orig_message_id = "<orig@example.com>";
-	/* what tab-escaping must carry: tabs, line ends, the escape char */
 	report->orig_subject = "Sale\tends\r\nsoon \001 100%";
 	hdr = array_append_space(&report->campaign_headers);
 	hdr->name = "X-Campaign";
 	hdr->value = "spring \"2026\"";
-	for (unsigned int i = 0; i < count; i++) {
-		struct bounce_recipient *rcpt =
-			array_append_space(&report->recipients);
-		rcpt->address = p_strdup_printf(pool, "user%u@example.org", i);
-		rcpt->action = BOUNCE_ACTION_FAILED;
-		rcpt->status = "5.1.1";
-		rcpt->reply_code = "550";
+	array_foreach_modifiable(&report->recipients, rcpt)
 		rcpt->diagnostic = "550 5.1.1 <user@example.org>:\n\tuser unknown";
-		rcpt->reason = BOUNCE_REASON_USERUNKNOWN;
-		rcpt->category = BOUNCE_CATEGORY_HARD;
-		rcpt->hard = TRUE;
-		rcpt->rule = "status:5.1.1";
-	}
 	return report;
 }
 
@@ -162,7 +129,7 @@ static int import(struct bounce_store *store, const char *spool_path,
 
 static void test_spool_same_rows_as_direct(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-spool-test");
 	const char *direct_path = t_strconcat(dir, "/direct.sqlite", NULL);
 	const char *spooled_path = t_strconcat(dir, "/spooled.sqlite", NULL);
 	const char *spool_path = bounce_spool_path(spooled_path);
@@ -208,10 +175,10 @@ static void test_spool_same_rows_as_direct(void **state ATTR_UNUSED)
 	bounce_store_close(&direct);
 	bounce_store_close(&spooled);
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
-static void write_file(const char *path, const char *data, size_t size)
+static void write_file(const char *path, const void *data, size_t size)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
 
@@ -222,7 +189,7 @@ static void write_file(const char *path, const char *data, size_t size)
 
 static void test_spool_damaged_lines(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-spool-test");
 	const char *db_path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	const char *spool_path = bounce_spool_path(db_path);
 	pool_t pool = pool_alloconly_create("test", 16384);
@@ -257,12 +224,12 @@ static void test_spool_damaged_lines(void **state ATTR_UNUSED)
 
 	bounce_store_close(&store);
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 static void test_spool_failed_import_keeps_rows(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-spool-test");
 	const char *db_path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	const char *spool_path = bounce_spool_path(db_path);
 	const char *importing_path = bounce_spool_importing_path(spool_path);
@@ -298,12 +265,12 @@ static void test_spool_failed_import_keeps_rows(void **state ATTR_UNUSED)
 
 	bounce_store_close(&store);
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 static void test_spool_writer_follows_importer(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-spool-test");
 	const char *spool_path = t_strconcat(dir, "/bounces.sqlite-spool",
 					     NULL);
 	const char *importing_path = bounce_spool_importing_path(spool_path);
@@ -337,7 +304,7 @@ static void test_spool_writer_follows_importer(void **state ATTR_UNUSED)
 	assert_int_equal(stat(importing_path, &st), 0);
 	assert_int_equal(st.st_size, 2);
 
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 int main(void)

@@ -3,7 +3,6 @@
 #include "lib.h"
 #include "array.h"
 #include "str.h"
-#include "unlink-directory.h"
 #include "bounce-store-private.h"
 #include "bounce-store-cache.h"
 #include "test-bounce-common.h"
@@ -17,49 +16,6 @@
 /* The record step against real SQLite files in a temporary directory. */
 
 static const char *test_dir;
-
-static const char *make_test_dir(void)
-{
-	char template[] = "/tmp/bounce-store-test.XXXXXX";
-
-	if (mkdtemp(template) == NULL)
-		fail_msg("mkdtemp() failed: %m");
-	return t_strdup(template);
-}
-
-static void remove_test_dir(const char *dir)
-{
-	const char *error;
-
-	if (unlink_directory(dir, UNLINK_DIRECTORY_FLAG_RMDIR, &error) < 0)
-		fail_msg("%s", error);
-}
-
-static struct bounce_report *make_report(pool_t pool, unsigned int count)
-{
-	struct bounce_report *report = p_new(pool, struct bounce_report, 1);
-
-	report->pool = pool;
-	p_array_init(&report->recipients, pool, 4);
-	p_array_init(&report->campaign_headers, pool, 4);
-	report->format = "rfc3464";
-	report->reporting_mta = "mx.example.net";
-	report->orig_message_id = "<orig@example.com>";
-	for (unsigned int i = 0; i < count; i++) {
-		struct bounce_recipient *rcpt =
-			array_append_space(&report->recipients);
-		rcpt->address = p_strdup_printf(pool, "user%u@example.org", i);
-		rcpt->action = BOUNCE_ACTION_FAILED;
-		rcpt->status = "5.1.1";
-		rcpt->reply_code = "550";
-		rcpt->diagnostic = "550 5.1.1 user unknown";
-		rcpt->reason = BOUNCE_REASON_USERUNKNOWN;
-		rcpt->category = BOUNCE_CATEGORY_HARD;
-		rcpt->hard = TRUE;
-		rcpt->rule = "status:5.1.1";
-	}
-	return report;
-}
 
 struct collected {
 	ARRAY_TYPE(const_string) rows;
@@ -101,7 +57,7 @@ static unsigned int list_rows(struct bounce_store *store,
 
 static void test_store_record_and_list(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-store-test");
 	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	pool_t pool = pool_alloconly_create("test", 4096);
 	struct bounce_store_filter filter;
@@ -125,7 +81,7 @@ static void test_store_record_and_list(void **state ATTR_UNUSED)
 	msg.uid = 7;
 	msg.recorded_at = 1793613604;
 	assert_int_equal(bounce_store_record(store, &msg,
-					     make_report(pool, 2), &error), 2);
+					     test_report_new(pool, 2), &error), 2);
 
 	i_zero(&filter);
 	assert_int_equal(list_rows(store, &c, &filter), 2);
@@ -137,7 +93,7 @@ static void test_store_record_and_list(void **state ATTR_UNUSED)
 	msg.uid = 9;
 	msg.mailbox = "Bounces/old";
 	assert_int_equal(bounce_store_record(store, &msg,
-					     make_report(pool, 2), &error), 2);
+					     test_report_new(pool, 2), &error), 2);
 	assert_int_equal(list_rows(store, &c, &filter), 2);
 	assert_string_equal(array_idx_elem(&c.rows, 1),
 			    "user1@example.org|9|5.1.1|hard|Bounces/old");
@@ -146,7 +102,7 @@ static void test_store_record_and_list(void **state ATTR_UNUSED)
 	msg.message_id = NULL;
 	msg.message_guid = "guid-2";
 	assert_int_equal(bounce_store_record(store, &msg,
-					     make_report(pool, 0), &error), 1);
+					     test_report_new(pool, 0), &error), 1);
 	assert_int_equal(list_rows(store, &c, &filter), 3);
 	assert_string_equal(array_idx_elem(&c.rows, 2),
 			    "|9||unknown|Bounces/old");
@@ -167,12 +123,12 @@ static void test_store_record_and_list(void **state ATTR_UNUSED)
 	bounce_store_close(&store);
 
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 static void test_store_open_errors(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-store-test");
 	const char *path = t_strconcat(dir, "/corrupt.sqlite", NULL);
 	struct bounce_store *store;
 	const char *error;
@@ -197,7 +153,7 @@ static void test_store_open_errors(void **state ATTR_UNUSED)
 	assert_int_equal(bounce_store_open_readonly(
 		t_strconcat(dir, "/missing.sqlite", NULL), 100, &store,
 		&error), -1);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 static int64_t record_one(struct bounce_store *store, const char *tag)
@@ -214,7 +170,7 @@ static int64_t record_one(struct bounce_store *store, const char *tag)
 	msg.message_id = t_strdup_printf("<%s@mx.example.net>", tag);
 	msg.uid = 1;
 	msg.recorded_at = 1793613604;
-	ret = bounce_store_record(store, &msg, make_report(pool, 1), &error);
+	ret = bounce_store_record(store, &msg, test_report_new(pool, 1), &error);
 	pool_unref(&pool);
 	return ret;
 }
@@ -251,7 +207,7 @@ static bool connection_marked(struct bounce_store *store)
    ones at the path, and never once they changed under it. */
 static void test_store_cache(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-store-test");
 	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	struct bounce_store *store, *first;
 	const char *error;
@@ -358,7 +314,7 @@ static void test_store_cache(void **state ATTR_UNUSED)
 	assert_int_equal(bounce_store_cache_open(path, 1000, &store,
 						 &error), -1);
 	bounce_store_cache_deinit();
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 /* the first integer of the first row of sql, straight from SQLite */
@@ -409,7 +365,7 @@ static void assert_plan_contains(sqlite3 *db, const char *sql,
 
 static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-store-test");
 	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	pool_t pool = pool_alloconly_create("test", 4096);
 	struct bounce_store_filter filter;
@@ -424,7 +380,7 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 	msg.message_id = "<dsn-1@mx.example.net>";
 	msg.recorded_at = 1793613604;
 	assert_int_equal(bounce_store_record(store, &msg,
-					     make_report(pool, 3), &error), 3);
+					     test_report_new(pool, 3), &error), 3);
 	bounce_store_close(&store);
 
 	/* make it the database that schema version 2 left: its index on
@@ -480,7 +436,7 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 	bounce_store_close(&store);
 
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 static void record_unnumbered(struct bounce_store *store, pool_t pool,
@@ -497,12 +453,12 @@ static void record_unnumbered(struct bounce_store *store, pool_t pool,
 	msg.message_id = message_id;
 	msg.recorded_at = 1793613604;
 	assert_int_equal(bounce_store_record(store, &msg,
-					     make_report(pool, 2), &error), 2);
+					     test_report_new(pool, 2), &error), 2);
 }
 
 static void test_store_resolve_uids(void **state ATTR_UNUSED)
 {
-	const char *dir = make_test_dir();
+	const char *dir = test_make_dir("bounce-store-test");
 	const char *path = t_strconcat(dir, "/bounces.sqlite", NULL);
 	pool_t pool = pool_alloconly_create("test", 4096);
 	ARRAY_TYPE(bounce_store_unresolved) msgs;
@@ -559,7 +515,7 @@ static void test_store_resolve_uids(void **state ATTR_UNUSED)
 	assert_int_equal(bounce_store_has_message(store, &again, &error), 1);
 	again.recorded_at = 1793613700;
 	assert_int_equal(bounce_store_record(store, &again,
-					     make_report(pool, 2), &error), 2);
+					     test_report_new(pool, 2), &error), 2);
 	assert_int_equal(list_rows(store, &c, &filter), 6);
 	/* and the lookup of what is left reads only the partial index */
 	assert_plan_contains(store->db,
@@ -569,7 +525,7 @@ static void test_store_resolve_uids(void **state ATTR_UNUSED)
 
 	bounce_store_close(&store);
 	pool_unref(&pool);
-	remove_test_dir(dir);
+	test_remove_dir(dir);
 }
 
 int main(void)
