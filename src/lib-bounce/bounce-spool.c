@@ -32,6 +32,20 @@ const char *bounce_spool_importing_path(const char *spool_path)
 	return t_strconcat(spool_path, ".importing", NULL);
 }
 
+bool bounce_spool_lines_fit(const void *data, size_t size)
+{
+	const unsigned char *p = data, *end = p + size, *lf;
+
+	for (; p < end; p = lf + 1) {
+		lf = memchr(p, '\n', end - p);
+		if (lf == NULL)
+			lf = end;
+		if ((size_t)(lf - p) >= BOUNCE_SPOOL_MAX_LINE_LENGTH)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 bool bounce_spool_exists(const char *path)
 {
 	struct stat st;

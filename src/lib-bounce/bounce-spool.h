@@ -20,8 +20,11 @@
 
 struct istream;
 
-/* A line longer than this isn't one we wrote: it is skipped. */
-#define BOUNCE_SPOOL_MAX_LINE_LENGTH (1024 * 1024)
+/* A line longer than this isn't one we wrote: it is skipped. A row is
+   far shorter: its longest value, a Diagnostic-Code, is bounded by the
+   1 MiB delivery-status body, and escaping at most doubles it. Writers
+   check it all the same (bounce_spool_lines_fit()). */
+#define BOUNCE_SPOOL_MAX_LINE_LENGTH (16 * 1024 * 1024)
 /* about 12,000 bounces: deliveries import only when nobody has read the
    results (doveadm, or an IMAP/POP3 session ending) for that long */
 #define BOUNCE_SPOOL_DEFAULT_MAX_SIZE (16 * 1024 * 1024)
@@ -40,6 +43,9 @@ const char *bounce_spool_importing_path(const char *spool_path);
    0600. size_r is the spool's size after the write. */
 int bounce_spool_append(const char *path, const void *data, size_t size,
 			uoff_t *size_r, const char **error_r);
+
+/* Whether every line of data is short enough for an import to read. */
+bool bounce_spool_lines_fit(const void *data, size_t size);
 
 /* Whether there is anything to import (the spool, or a file an earlier
    import left). */

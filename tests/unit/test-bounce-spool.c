@@ -209,9 +209,11 @@ static void test_spool_damaged_lines(void **state ATTR_UNUSED)
 	for (unsigned int i = 1; i < 35; i++)
 		str_append(junk, "\tx");
 	str_append_c(junk, '\n');
-	for (unsigned int i = 0; i < BOUNCE_SPOOL_MAX_LINE_LENGTH + 10; i++)
-		str_append_c(junk, 'x');
+	memset(buffer_append_space_unsafe(junk,
+		BOUNCE_SPOOL_MAX_LINE_LENGTH + 10), 'x',
+	       BOUNCE_SPOOL_MAX_LINE_LENGTH + 10);
 	str_append_c(junk, '\n');
+	assert_false(bounce_spool_lines_fit(str_data(junk), str_len(junk)));
 	write_file(spool_path, str_data(junk), str_len(junk));
 	spool_message(spool_path, 2, 2, pool);
 	/* a write that the disk cut off */
@@ -222,6 +224,46 @@ static void test_spool_damaged_lines(void **state ATTR_UNUSED)
 	assert_int_equal(result.skipped, 5);
 	assert_false(bounce_spool_exists(spool_path));
 
+	bounce_store_close(&store);
+	pool_unref(&pool);
+	test_remove_dir(dir);
+}
+
+static void test_spool_long_row(void **state ATTR_UNUSED)
+{
+	const char *dir = test_make_dir("bounce-spool-test");
+	const char *db_path = t_strconcat(dir, "/bounces.sqlite", NULL);
+	const char *spool_path = bounce_spool_path(db_path);
+	pool_t pool = pool_alloconly_create("test", 16384);
+	struct bounce_spool_import_result result;
+	struct bounce_store_message msg;
+	struct bounce_report *report;
+	struct bounce_recipient *rcpt;
+	struct bounce_store *store;
+	string_t *rows = t_str_new(1024), *diag;
+	const char *error;
+	uoff_t size;
+
+	/* the longest value a row can have: a Diagnostic-Code as long as
+	   the delivery-status body may be, every byte of it escaped */
+	diag = t_str_new(1024 * 1024 + 1);
+	for (unsigned int i = 0; i < 1024 * 1024; i++)
+		str_append_c(diag, i % 2 == 0 ? '\t' : '\001');
+	report = test_report_new(pool, 1);
+	rcpt = array_idx_modifiable(&report->recipients, 0);
+	rcpt->diagnostic = str_c(diag);
+	make_message(&msg, 1);
+	bounce_store_spool_rows(rows, &msg, report);
+	assert_true(str_len(rows) > 2 * 1024 * 1024);
+	assert_true(bounce_spool_lines_fit(str_data(rows), str_len(rows)));
+	assert_int_equal(bounce_spool_append(spool_path, str_data(rows),
+					     str_len(rows), &size, &error), 0);
+
+	assert_int_equal(bounce_store_open(db_path, 1000, &store, &error), 0);
+	assert_int_equal(import(store, spool_path, &result), 1);
+	assert_int_equal(result.rows, 1);
+	assert_int_equal(result.skipped, 0);
+	assert_non_null(strstr(dump_store(store), str_c(diag)));
 	bounce_store_close(&store);
 	pool_unref(&pool);
 	test_remove_dir(dir);
@@ -312,6 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		test_case(test_spool_same_rows_as_direct),
 		test_case(test_spool_damaged_lines),
+		test_case(test_spool_long_row),
 		test_case(test_spool_failed_import_keeps_rows),
 		test_case(test_spool_writer_follows_importer),
 	};

@@ -489,6 +489,10 @@ static int bounce_record_spooled(struct bounce_transaction *btxn,
 	}
 	if (str_len(rows) == 0)
 		return 0;
+	if (!bounce_spool_lines_fit(str_data(rows), str_len(rows))) {
+		*error_r = "a row is too long for the spool";
+		return -1;
+	}
 	if (bounce_spool_append(set->spool_path, str_data(rows),
 				str_len(rows), &spool_size, error_r) < 0)
 		return -1;
