@@ -310,8 +310,7 @@ static void bounce_mail_copy(void *txn, struct mail *src ATTR_UNUSED,
 }
 
 static void bounce_emit_recorded(struct bounce_transaction *btxn,
-				 const struct bounce_pending *pending,
-				 uint32_t uid)
+				 const struct bounce_pending *pending)
 {
 	const struct bounce_recipient *rcpt;
 
@@ -326,7 +325,8 @@ static void bounce_emit_recorded(struct bounce_transaction *btxn,
 		event_add_str(event, "how", pending->how);
 		/* metrics count this event even with debug logging off */
 		e_debug(event, "%s uid=%u recipient=%s reason=%s category=%s",
-			pending->how, uid, str_sanitize(rcpt->address, 256),
+			pending->how, pending->uid,
+			str_sanitize(rcpt->address, 256),
 			bounce_reason_name(rcpt->reason),
 			bounce_category_name(rcpt->category));
 		event_unref(&event);
@@ -431,7 +431,7 @@ static void bounce_emit_all_recorded(struct bounce_transaction *btxn)
 
 	array_foreach(&btxn->pending, pending) {
 		if (pending->report != NULL)
-			bounce_emit_recorded(btxn, pending, pending->uid);
+			bounce_emit_recorded(btxn, pending);
 	}
 }
 
@@ -458,18 +458,10 @@ static int bounce_record_direct(struct bounce_transaction *btxn,
 			ret = -1;
 			break;
 		}
-		bounce_emit_recorded(btxn, pending, pending->uid);
+		bounce_emit_recorded(btxn, pending);
 	}
 	bounce_store_cache_release(&store, ret < 0);
 	return ret;
-}
-
-/* The spool has grown to bounce_spool_max_size: nobody has read the
-   results for a while, so this delivery imports it, without waiting for
-   an import another process is running. */
-static void bounce_spool_import_now(struct bounce_transaction *btxn)
-{
-	bounce_spool_import_logged(btxn->buser);
 }
 
 static int bounce_record_spooled(struct bounce_transaction *btxn,
@@ -497,8 +489,10 @@ static int bounce_record_spooled(struct bounce_transaction *btxn,
 				str_len(rows), &spool_size, error_r) < 0)
 		return -1;
 	bounce_emit_all_recorded(btxn);
+	/* nobody has read the results for a while: this delivery imports
+	   them, without waiting for an import another process runs */
 	if (spool_size >= set->spool_max_size)
-		bounce_spool_import_now(btxn);
+		bounce_spool_import_logged(btxn->buser);
 	return 0;
 }
 
