@@ -67,6 +67,15 @@ struct bounce_parse_context {
 	bool part_decode_headers;
 	bool part_in_orig;
 	bool part_is_attachment;
+	/* what the part's raw headers say of its body, as the decoder
+	   reads them: 7bit/8bit/binary, in a charset that keeps ASCII as
+	   it is; the first Content-Type counts */
+	bool part_cte_plain;
+	bool part_charset_plain;
+	bool part_content_type_seen;
+	/* the decoder would give this part's body back unchanged as long
+	   as it is ASCII (see bounce_parse_block()) */
+	bool part_body_plain;
 
 	string_t *html;
 	struct mail_html2text *html2text;
@@ -113,12 +122,12 @@ static pool_t bounce_mail_pool_kept = NULL;
 /* Our text buffers, kept between mails for the same reason: they grow
    to a large part's size (at most the bounds on what is kept), and
    freeing them after each mail let glibc shrink the heap only to grow it
-   again. Not the message decoder: message_decoder_decode_reset() keeps
-   the bytes of a character cut off at the end of the last body it
-   decoded, and they would begin the next mail's text, which in an LMTP
-   process may be another user's. */
+   again. The message decoder too: message_decoder_init() allocates and
+   zeroes two 8 KiB buffers, as much work as parsing a short bounce's
+   headers. See bounce_decoder_forget() for what it must not keep. */
 static struct {
 	string_t *html, *header_text;
+	struct message_decoder_context *decoder;
 } bounce_parse_kept;
 
 pool_t bounce_mail_pool(void)
@@ -143,7 +152,33 @@ void bounce_mail_parse_deinit(void)
 	if (bounce_parse_kept.html != NULL) {
 		str_free(&bounce_parse_kept.html);
 		str_free(&bounce_parse_kept.header_text);
+		message_decoder_deinit(&bounce_parse_kept.decoder);
 	}
+}
+
+/* A text part the decoder reads after each mail, as UTF-8 */
+static struct message_part bounce_forget_part = {
+	.flags = MESSAGE_PART_FLAG_TEXT,
+};
+
+/* message_decoder_decode_reset() keeps the bytes of a character cut off
+   at the end of the last body decoded, and they would begin the next
+   mail's text, in an LMTP process maybe another user's. Decoding more
+   ASCII than a character can be long, as a part of its own, ends that
+   character (as a U+FFFD), whatever the last charset was. */
+static void bounce_decoder_forget(struct message_decoder_context *decoder)
+{
+	static const unsigned char newlines[CHARSET_MAX_PENDING_BUF_SIZE * 2] =
+		"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
+	struct message_block block, output;
+
+	i_zero(&block);
+	block.part = &bounce_forget_part;
+	/* the end of the (absent) headers: the decoder chooses UTF-8 */
+	(void)message_decoder_decode_next_block(decoder, &block, &output);
+	block.data = newlines;
+	block.size = sizeof(newlines);
+	(void)message_decoder_decode_next_block(decoder, &block, &output);
 }
 
 /* a byte of a charset's name, as the names are written in encoded words
@@ -190,24 +225,27 @@ bounce_mem_find_charset(const unsigned char *value, size_t size)
 }
 
 /* The charset parameter of a raw Content-Type value ('charset=name' or
-   'charset="name"'), found by a plain scan. What it finds only decides
-   which iconv modules stay loaded, which changes the speed of later
-   mails but never a result (the decoder parses the value itself), so
-   the scan need not read every form RFC 2231 allows; parsing the value
-   with lib-mail's parsers cost as much as the part's other headers. */
-static void bounce_keep_content_charset(const unsigned char *value,
-					size_t size)
+   'charset="name"'), found by a plain scan: 1 and the name, 0 if the
+   value has no "charset" at all, -1 if it has one in a form the scan
+   doesn't read (RFC 2231 allows several). Parsing the value with
+   lib-mail's parsers cost as much as the part's other headers; the
+   decoder parses it anyway, and what the scan finds only decides
+   which iconv modules stay loaded and whether a plain ASCII body may
+   skip the decoder, never a result. */
+static int bounce_raw_content_charset(const unsigned char *value, size_t size,
+				      const unsigned char **name_r,
+				      size_t *len_r)
 {
 	const unsigned char *p, *start, *end = value + size;
 
 	p = bounce_mem_find_charset(value, size);
 	if (p == NULL)
-		return;
+		return 0;
 	p += strlen("charset");
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p == end || *p != '=')
-		return;
+		return -1;
 	p++;
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
 		p++;
@@ -215,9 +253,56 @@ static void bounce_keep_content_charset(const unsigned char *value,
 	while (p < end && p - start <= BOUNCE_CHARSET_NAME_MAX &&
 	       bounce_is_charset_name_char(*p))
 		p++;
-	if (p > start && p - start <= BOUNCE_CHARSET_NAME_MAX) T_BEGIN {
-		bounce_charset_keep(t_strdup_until(start, p));
+	if (p == start || p - start > BOUNCE_CHARSET_NAME_MAX)
+		return -1;
+	*name_r = start;
+	*len_r = p - start;
+	return 1;
+}
+
+static void bounce_keep_content_charset(const unsigned char *value,
+					size_t size)
+{
+	const unsigned char *name;
+	size_t len;
+
+	if (bounce_raw_content_charset(value, size, &name, &len) > 0) T_BEGIN {
+		bounce_charset_keep(t_strndup(name, len));
 	} T_END;
+}
+
+/* TRUE if the charset turns ASCII into the same ASCII, statelessly:
+   UTF-8 and US-ASCII (lib-charset's own copy), ISO-8859-* and
+   windows-125* (iconv). Not ISO-2022-*, UTF-7 or UTF-16, whose ASCII
+   bytes mean something else. */
+static bool bounce_charset_keeps_ascii(const unsigned char *name, size_t len)
+{
+	bool keeps;
+
+	if ((len > 9 && i_memcasecmp(name, "iso-8859-", 9) == 0) ||
+	    (len > 11 && i_memcasecmp(name, "windows-125", 11) == 0))
+		return TRUE;
+	T_BEGIN {
+		keeps = charset_is_utf8(t_strndup(name, len));
+	} T_END;
+	return keeps;
+}
+
+/* whether the decoder would read a part with this raw Content-Type
+   value in a charset that keeps ASCII as it is */
+static bool bounce_content_type_keeps_ascii(const unsigned char *value,
+					    size_t size)
+{
+	const unsigned char *name;
+	size_t len;
+	int ret;
+
+	ret = bounce_raw_content_charset(value, size, &name, &len);
+	if (ret == 0) {
+		/* no charset: the decoder reads UTF-8 */
+		return TRUE;
+	}
+	return ret > 0 && bounce_charset_keeps_ascii(name, len);
 }
 
 /* Before the decoder opens a translation for a raw header's charsets,
@@ -458,6 +543,11 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_in_orig = bounce_part_in_orig(part);
 	ctx->part_is_attachment = FALSE;
 	ctx->part_keep_headers = NULL;
+	/* without the headers, the decoder reads 7bit UTF-8 */
+	ctx->part_cte_plain = TRUE;
+	ctx->part_charset_plain = TRUE;
+	ctx->part_content_type_seen = FALSE;
+	ctx->part_body_plain = FALSE;
 	/* the returned message's body is never read */
 	ctx->part_decode_headers = !ctx->part_in_orig;
 	if (part->parent == NULL)
@@ -645,6 +735,45 @@ static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
 	return FALSE;
 }
 
+/* a raw header that the decoder is about to read: note what it says of
+   the body, as the decoder will read it */
+static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
+				    struct message_header_line *hdr)
+{
+	enum message_cte cte;
+
+	if (hdr->eoh || hdr->continues)
+		return;
+	if (hdr->name_len == 25 &&
+	    strcasecmp(hdr->name, "Content-Transfer-Encoding") == 0) {
+		T_BEGIN {
+			cte = message_decoder_parse_cte(hdr);
+		} T_END;
+		ctx->part_cte_plain = cte == MESSAGE_CTE_78BIT ||
+			cte == MESSAGE_CTE_BINARY;
+	} else if (hdr->name_len == 12 && !ctx->part_content_type_seen &&
+		   strcasecmp(hdr->name, "Content-Type") == 0) {
+		ctx->part_content_type_seen = TRUE;
+		ctx->part_charset_plain = bounce_content_type_keeps_ascii(
+			hdr->full_value, hdr->full_value_len);
+	}
+}
+
+/* TRUE if no byte has its high bit set; a word at a time */
+static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
+{
+	uint64_t word, high = 0;
+	size_t i;
+
+	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
+		memcpy(&word, data + i, sizeof(word));
+		high |= word;
+	}
+	for (; i < size; i++)
+		high |= data[i];
+	return (high & 0x8080808080808080ULL) == 0;
+}
+
 static void bounce_parse_block(struct bounce_parse_context *ctx,
 			       struct message_block *block)
 {
@@ -661,15 +790,28 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		if (!bounce_parse_header_decoded(ctx, block->hdr))
 			return;
 		bounce_keep_header_charsets(block->hdr);
+		bounce_parse_header_raw(ctx, block->hdr);
 	} else if (block->size == 0) {
 		/* end of the headers: the decoder has seen those that
 		   say what the part is */
 		bounce_parse_headers_end(ctx);
 		if (ctx->kind == BOUNCE_PART_SKIP)
 			return;
+		ctx->part_body_plain = ctx->part_cte_plain &&
+			ctx->part_charset_plain;
 	} else if (ctx->kind == BOUNCE_PART_SKIP) {
 		/* don't spend decoding time on skipped bodies */
 		return;
+	} else if (ctx->part_body_plain &&
+		   bounce_data_is_ascii(block->data, block->size)) {
+		/* Most of a bounce: 7bit ASCII, which the decoder would
+		   only validate and copy. */
+		bounce_parse_body(ctx, block);
+		return;
+	} else {
+		/* the decoder reads the rest of the part, so that it can
+		   put together a character cut between two blocks */
+		ctx->part_body_plain = FALSE;
 	}
 	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
 		return;
@@ -754,9 +896,11 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	if (bounce_parse_kept.html == NULL) {
 		bounce_parse_kept.html = str_new(default_pool, 256);
 		bounce_parse_kept.header_text = str_new(default_pool, 256);
+		bounce_parse_kept.decoder = message_decoder_init(NULL, 0);
 	}
-	/* the strings were emptied when the last parse ended */
-	ctx.decoder = message_decoder_init(NULL, 0);
+	/* the strings were emptied, the decoder made to forget, when the
+	   last parse ended */
+	ctx.decoder = bounce_parse_kept.decoder;
 	ctx.html = bounce_parse_kept.html;
 	ctx.header_text = bounce_parse_kept.header_text;
 
@@ -794,7 +938,7 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);
-	message_decoder_deinit(&ctx.decoder);
+	bounce_decoder_forget(ctx.decoder);
 	str_truncate(ctx.html, 0);
 	str_truncate(ctx.header_text, 0);
 	i_stream_unref(&limited);

@@ -254,25 +254,93 @@ static void test_text_before_html(void **state ATTR_UNUSED)
 
 /* A mail whose text ends in the middle of a character: nothing of it
    may reach the next mail parsed in the process (an LMTP process parses
-   one user's bounces after another's). */
+   one user's bounces after another's, with the same decoder). The next
+   mails' text goes through the decoder: quoted-printable, then 8bit. */
 static void test_cut_character_stays_in_its_mail(void **state ATTR_UNUSED)
 {
-	pool_t pool = pool_alloconly_create("test", 1024);
-	struct bounce_mail *mail;
-
-	mail = test_parse_str(
+	static const char *const cut_mail =
 		"From: postmaster@mx.example.net\n"
 		"Content-Type: text/plain; charset=utf-8\n"
 		"Content-Transfer-Encoding: base64\n"
 		"\n"
 		/* "secret \xe2\x82" : a euro sign cut after two bytes */
-		"c2VjcmV0IOKC\n", pool);
+		"c2VjcmV0IOKC\n";
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail;
+
+	mail = test_parse_str(cut_mail, pool);
+	/* the cut character is dropped */
+	assert_string_equal(str_c(mail->text), "secret \n");
 	mail = test_parse_str(
 		"From: postmaster@mx.example.net\n"
 		"Content-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
 		"\n"
 		"Delivery failed.\n", pool);
 	assert_string_equal(str_c(mail->text), "Delivery failed.\n");
+
+	(void)test_parse_str(cut_mail, pool);
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: 8bit\n"
+		"\n"
+		"Zustellung f\xc3\xbcr user@example.org fehlgeschlagen.\n", pool);
+	assert_string_equal(str_c(mail->text),
+		"Zustellung f\xc3\xbcr user@example.org fehlgeschlagen.\n");
+	pool_unref(&pool);
+}
+
+/* A body in 7bit or 8bit, in a charset that keeps ASCII as it is, skips
+   the decoder while it is ASCII; anything else still goes through it:
+   bytes that aren't UTF-8, a charset whose ASCII bytes mean something
+   else, a part that only turns non-ASCII late. */
+static void test_plain_ascii_and_the_decoder(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	string_t *msg = t_str_new(65536);
+	struct bounce_mail *mail;
+
+	mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=us-ascii\n"
+		"\n"
+		"7bit, yet a \xff byte\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=\"ISO-8859-1\"\n"
+		"Content-Transfer-Encoding: 8bit\n"
+		"\n"
+		"Empf\xe4nger\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=iso-2022-jp\n"
+		"Content-Transfer-Encoding: 7bit\n"
+		"\n"
+		"\x1b$B$3$s$K$A$O\x1b(B\n"
+		"--A\n"
+		"Content-Type: text/plain; charset*=us-ascii'en'utf-7\n"
+		"\n"
+		"A+ImIDkQ.\n"
+		"--A--\n", pool);
+	assert_string_equal(str_c(mail->text),
+			    "7bit, yet a \xef\xbf\xbd byte\n"
+			    "Empf\xc3\xa4nger\n"
+			    "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf\n"
+			    "A+ImIDkQ.\n");
+
+	/* a long part: its first blocks are ASCII, a later one isn't */
+	str_append(msg, "From: postmaster@mx.example.net\n"
+		   "Content-Type: text/plain; charset=utf-8\n\n");
+	for (unsigned int i = 0; i < 2000; i++)
+		str_append(msg, "no such user here, no such user there\n");
+	str_append(msg, "caf\xc3\xa9 \xc0\n");
+	mail = test_parse_str(str_c(msg), pool);
+	/* the headers gone, one byte become a 3-byte U+FFFD */
+	assert_int_equal(str_len(mail->text), str_len(msg) - 73 + 2);
+	assert_non_null(strstr(str_c(mail->text),
+			       "there\ncaf\xc3\xa9 \xef\xbf\xbd\n"));
 	pool_unref(&pool);
 }
 
@@ -407,6 +475,7 @@ int main(void)
 		test_case(test_text_before_html),
 		test_case(test_html_only),
 		test_case(test_cut_character_stays_in_its_mail),
+		test_case(test_plain_ascii_and_the_decoder),
 		test_case(test_part_without_headers_after_qp),
 		test_case(test_headers_decoded_on_lookup),
 	};
