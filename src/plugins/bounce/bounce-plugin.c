@@ -229,10 +229,28 @@ static void bounce_transaction_free(struct bounce_transaction *btxn)
 	pool_unref(&btxn->pool);
 }
 
+/* The mail a save reads from, if it has one: for LMTP and LDA deliveries
+   (mailbox_save_using_mail()) and for copies done by saving, the source
+   mail, whose stream the save has just read, in memory or in LMTP's
+   temporary file. Reading the saved mail instead opened and read its file
+   once more: on maildir an open() in tmp/ while the other deliveries
+   create files there, the dearest part of what we added to a delivery.
+   The bytes are the same but for line endings the storage may have
+   changed, which the parser doesn't see. */
+static struct mail *bounce_saved_mail_source(struct mail *mail)
+{
+	struct mail_save_context *ctx = mail->transaction->save_ctx;
+
+	if (ctx == NULL || ctx->dest_mail != mail || ctx->copy_src_mail == NULL)
+		return mail;
+	return ctx->copy_src_mail;
+}
+
 static int bounce_analyze_mail(struct bounce_transaction *btxn,
 			       struct mail *mail, const char *how)
 {
 	struct bounce_pending *pending;
+	struct mail *source = bounce_saved_mail_source(mail);
 	struct istream *input;
 	const char *error;
 
@@ -245,9 +263,9 @@ static int bounce_analyze_mail(struct bounce_transaction *btxn,
 			bounce_mailbox_guid_lookup(btxn->box));
 	}
 
-	if (mail_get_stream_because(mail, NULL, NULL, "bounce analysis",
+	if (mail_get_stream_because(source, NULL, NULL, "bounce analysis",
 				    &input) < 0) {
-		error = mailbox_get_last_internal_error(mail->box, NULL);
+		error = mailbox_get_last_internal_error(source->box, NULL);
 		e_error(btxn->buser->event,
 			"Failed to read saved mail in %s: %s",
 			btxn->vname, error);
