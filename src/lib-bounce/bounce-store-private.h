@@ -105,6 +105,9 @@ int bounce_store_rebuild_locked(struct bounce_store *store,
    the tests that check which indexes they use --- */
 
 const char *bounce_store_list_sql(const struct bounce_store_filter *filter);
+/* the UPDATEs of bounce_store_resolve() (bounce-store-resolve.c) */
+extern const char bounce_store_resolve_sql[];
+extern const char bounce_store_resolve_forget_sql[];
 const char *
 bounce_store_addresses_sql(const struct bounce_store_filter *filter,
 			   bool suppressed_only);

@@ -37,23 +37,35 @@ int bounce_store_unresolved(struct bounce_store *store,
 	return ret == SQLITE_DONE ? 0 : -1;
 }
 
+/* The statements that give a row its UID, by mailbox and file name.
+   "storage_id <> ''" repeats the condition of the partial index
+   bounces_unresolved: without it SQLite can't know that ?2 is never '',
+   and read the whole table once per message (15,000 unresolved rows took
+   doveadm minutes). */
+#define BOUNCE_STORE_UNRESOLVED_WHERE \
+	" WHERE mailbox_guid = ?1 AND storage_id = ?2 AND storage_id <> ''"
+
 /* A row keyed by its file name ("file:", see bounce_store_msg_key())
    takes the GUID's key, as a rescan would give it. Should a row with
    that key exist already, the UPDATE leaves this one as it is: the
    second statement then only stops looking for it. */
+const char bounce_store_resolve_sql[] =
+	"UPDATE OR IGNORE bounces SET uid = ?3,"
+	" message_guid = ?4, storage_id = '',"
+	" msg_key = CASE WHEN msg_key = 'file:' || ?2"
+	" THEN 'guid:' || ?4 ELSE msg_key END"
+	BOUNCE_STORE_UNRESOLVED_WHERE " AND ?3 <> 0";
+const char bounce_store_resolve_forget_sql[] =
+	"UPDATE bounces SET storage_id = ''" BOUNCE_STORE_UNRESOLVED_WHERE;
+
 static int bounce_store_resolve_one(struct bounce_store *store,
 				    const struct bounce_store_unresolved *msg,
 				    const char **error_r)
 {
 	sqlite3_stmt *stmt;
 
-	if (bounce_store_prepare(store,
-			"UPDATE OR IGNORE bounces SET uid = ?3,"
-			" message_guid = ?4, storage_id = '',"
-			" msg_key = CASE WHEN msg_key = 'file:' || ?2"
-			" THEN 'guid:' || ?4 ELSE msg_key END"
-			" WHERE mailbox_guid = ?1 AND storage_id = ?2"
-			" AND ?3 <> 0", &stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_resolve_sql,
+				 &stmt, error_r) < 0)
 		return -1;
 	bounce_bind_str(stmt, 1, msg->mailbox_guid);
 	bounce_bind_str(stmt, 2, msg->storage_id);
@@ -62,10 +74,8 @@ static int bounce_store_resolve_one(struct bounce_store *store,
 	if (bounce_store_step_done(store, &stmt, "UPDATE", error_r) < 0)
 		return -1;
 
-	if (bounce_store_prepare(store,
-			"UPDATE bounces SET storage_id = ''"
-			" WHERE mailbox_guid = ?1 AND storage_id = ?2",
-			&stmt, error_r) < 0)
+	if (bounce_store_prepare(store, bounce_store_resolve_forget_sql,
+				 &stmt, error_r) < 0)
 		return -1;
 	bounce_bind_str(stmt, 1, msg->mailbox_guid);
 	bounce_bind_str(stmt, 2, msg->storage_id);

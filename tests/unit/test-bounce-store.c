@@ -433,6 +433,14 @@ static void test_store_migrate_to_query_indexes(void **state ATTR_UNUSED)
 	if (strstr(db_query_plan(store->db, bounce_store_addresses_sql(
 			&filter, TRUE)), "TEMP B-TREE FOR ORDER BY") != NULL)
 		fail_msg("the suppressed list sorts every row");
+	/* ... and giving maildir rows their UIDs looks each file up, not
+	   the whole table once per message */
+	assert_plan_contains(store->db, bounce_store_resolve_sql,
+		"SEARCH bounces USING INDEX bounces_unresolved"
+		" (mailbox_guid=? AND storage_id=?)");
+	assert_plan_contains(store->db, bounce_store_resolve_forget_sql,
+		"SEARCH bounces USING INDEX bounces_unresolved"
+		" (mailbox_guid=? AND storage_id=?)");
 	bounce_store_close(&store);
 
 	pool_unref(&pool);
