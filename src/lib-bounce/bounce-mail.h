@@ -17,6 +17,9 @@ struct bounce_mail_text_view {
 	/* the text split at "\n" as t_strsplit() splits it, NULL-terminated;
 	   NULL until asked */
 	const char *const *lines;
+	/* one bit for each pair of bytes in lower, the high bits dropped
+	   (see bounce-text.c); NULL until asked */
+	const uint8_t *pairs;
 	/* for some needle lists (by address): the index of the first line
 	   that contains one of them (bounce_mail_text_first_line()) */
 	struct bounce_mail_text_mark {

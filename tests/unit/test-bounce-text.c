@@ -363,6 +363,59 @@ static void test_mail_text_first_line(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* bounce_mail_text_contains() rejects most needles by the pairs of bytes
+   in the text before any strstr(): it must answer as strstr() on the
+   lower-cased text does. Random texts and needles over a small alphabet
+   (so that pairs occur without the needle), UTF-8 among them, and bytes
+   that differ only in the high bit the pairs drop. */
+static void test_mail_text_contains_by_pairs(void **state ATTR_UNUSED)
+{
+	static const char *const alphabet[] = {
+		"a", "b", "c", "A", " ", "\n", "\xc3\xa4", "\xc3", "C", "$",
+		"\xe2\x82\xac",
+	};
+	static const char *const fixed[] = {
+		"", "a", "ab", "ba", "abc", "\xc3\xa4", "c$", "C$", "a\nb",
+		"\xe2\x82\xac", "\xa4", "zz",
+	};
+	pool_t pool = pool_alloconly_create("test mail", 4096);
+	unsigned int seed = 12345;
+
+	for (unsigned int round = 0; round < 400; round++) {
+		struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
+		string_t *needle = t_str_new(16);
+		const char *lower;
+
+		mail->pool = pool;
+		mail->text = str_new(pool, 64);
+		mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
+		for (unsigned int len = rand_r(&seed) % 40; len > 0; len--) {
+			str_append(mail->text, alphabet[rand_r(&seed) %
+							N_ELEMENTS(alphabet)]);
+		}
+		lower = t_str_lcase(str_c(mail->text));
+		for (unsigned int i = 0; i < N_ELEMENTS(fixed); i++) {
+			assert_int_equal(bounce_mail_text_contains(mail, fixed[i]),
+					 strstr(lower, fixed[i]) != NULL);
+		}
+		for (unsigned int n = 0; n < 20; n++) {
+			str_truncate(needle, 0);
+			for (unsigned int len = 1 + rand_r(&seed) % 4; len > 0;
+			     len--) {
+				str_append(needle, alphabet[rand_r(&seed) %
+						N_ELEMENTS(alphabet)]);
+			}
+			/* the formats' needles are lower-case */
+			lower = t_str_lcase(str_c(mail->text));
+			assert_int_equal(bounce_mail_text_contains(mail,
+					t_str_lcase(str_c(needle))),
+				strstr(lower, t_str_lcase(str_c(needle))) != NULL);
+		}
+		p_clear(pool);
+	}
+	pool_unref(&pool);
+}
+
 static void test_mail_text_lower(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test mail", 4096);
@@ -406,6 +459,7 @@ int main(void)
 		test_case(test_autoreply_not_for_bounces),
 		test_case(test_dsn_completed_from_text),
 		test_case(test_mail_text_first_line),
+		test_case(test_mail_text_contains_by_pairs),
 		test_case(test_mail_text_lower),
 	};
 	return test_run_group(tests);
