@@ -12,7 +12,7 @@ the same run on the same configuration without it (mail_plugins empty:
 no bounce and no notify, which the bounce plugin pulls in), and the
 ratio is what to read; absolute numbers depend on the machine's load.
 
-    bench-dovecot.py --modules DIR delivery [-n 5000] [-c 4] [--rounds 2]
+    bench-dovecot.py --modules DIR delivery [-n 5000] [-c 4] [--rounds 2] [--batch 250]
     bench-dovecot.py --modules DIR memory [--size-mb 50]
     bench-dovecot.py --modules DIR classify [--repeat 20] FILE...
     bench-dovecot.py --modules DIR queries [--runs 3] DB
@@ -38,6 +38,8 @@ MAIL_UID = 5000
 # cost without maildir's (see docs/performance.md, "Delivery overhead")
 STORAGES = {"maildir": "maildir:~/Maildir", "sdbox": "sdbox:~/sdbox"}
 SYSTEM_MODULES = "/usr/lib/dovecot/modules"
+# where the instances live (--tmpdir); set by main()
+INSTANCE_DIR = None
 
 CONFIG = """\
 base_dir = {root}/run
@@ -127,7 +129,7 @@ class Instance:
                  extra_conf=""):
         self.modules = modules
         self.plugin = plugin
-        self.root = tempfile.mkdtemp(prefix="bench-dovecot-")
+        self.root = tempfile.mkdtemp(prefix="bench-dovecot-", dir=INSTANCE_DIR)
         self.port = free_port()
         self.conf = os.path.join(self.root, "etc", "dovecot.conf")
         for sub in ("run", "state", "log", "etc", "home"):
@@ -394,98 +396,110 @@ def percentile(values, p):
     return values[k]
 
 
-def delivery_round(inst, messages, warmup, clients, plugin):
-    """One instance's run: start, warm up, deliver, stop. Returns the
-    figures and, with the plugin, what it recorded."""
-    try:
-        inst.start()
-        deliver_all(inst.port, warmup, clients)
-        cpu_start = inst.cpu_seconds()
-        lat, wall = deliver_all(inst.port, messages, clients)
-        cpu = inst.cpu_seconds() - cpu_start
-        errors = inst.errors()
-        rows = count_rows(inst) if plugin else None
-    finally:
-        inst.stop()
-    if errors:
-        print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
-    return ({"p50": percentile(lat, 50) * 1000,
-             "p99": percentile(lat, 99) * 1000,
-             "tput": len(lat) / wall,
-             "cpu": cpu * 1000 / len(lat)}, rows)
+def delivery_batch(inst, batch, clients):
+    """Deliver batch to inst: latencies, wall seconds, server CPU seconds."""
+    cpu_start = inst.cpu_seconds()
+    lat, wall = deliver_all(inst.port, batch, clients)
+    return lat, wall, inst.cpu_seconds() - cpu_start
+
+
+def delivery_figures(lat, wall, cpu):
+    return {"p50": percentile(lat, 50) * 1000,
+            "p99": percentile(lat, 99) * 1000,
+            "tput": len(lat) / wall,
+            "cpu": cpu * 1000 / len(lat)}
+
+
+def print_delivery_figures(label, r):
+    print("  %-14s p50 %6.2f ms  p99 %6.2f ms  %7.0f msg/s  "
+          "server CPU %5.2f ms/msg" %
+          (label, r["p50"], r["p99"], r["tput"], r["cpu"]))
 
 
 def cmd_delivery(args):
+    """Both instances run at once, idle but for the batch being delivered:
+    batches of the same messages go to one, then the other, the order
+    swapped every batch. What the machine's speed does over a run (on a
+    shared 2-vCPU VM, a quarter up or down from one minute to the next)
+    then hits both alike, where whole runs one after the other differed
+    by more than the plugin costs."""
     rng = random.Random(7)
-    messages = [make_dsn(i, rng) for i in range(args.n)]
-    warmup = [make_dsn(100000 + i, rng) for i in range(args.warmup)]
-    results = {False: [], True: []}
-    # Alternate without/with so that load changes on the machine hit both,
-    # and swap which goes first every round (the second run of a round
-    # starts while the disk still writes back the first one's files).
-    # The directories are removed only at the end: ext4 skips inodes
-    # deleted in the last minute when it allocates new ones, and a run
-    # that followed the removal of 5,000 files paid for it (perf showed
-    # the inode allocator's recently_deleted() 9 times as often).
-    finished = []
+    warmup = [make_dsn(1000000 + i, rng) for i in range(args.warmup)]
+    insts = {plugin: Instance(args.modules,
+                              "delivery-plugin" if plugin else "delivery",
+                              plugin, fsync=args.fsync, storage=args.storage)
+             for plugin in (False, True)}
+    # per instance: every latency, and wall and CPU seconds summed
+    lat = {False: [], True: []}
+    wall = {False: 0.0, True: 0.0}
+    cpu = {False: 0.0, True: 0.0}
+    # per pair of batches, with/without, as the machine was at the time
+    pair_ratios = {"p50": [], "tput": [], "cpu": []}
     try:
+        for inst in insts.values():
+            inst.start()
+            deliver_all(inst.port, warmup, args.clients)
         for rnd in range(args.rounds):
-            order = (False, True) if rnd % 2 == 0 else (True, False)
-            for plugin in order:
-                inst = Instance(args.modules, "delivery", plugin,
-                                fsync=args.fsync, storage=args.storage)
-                finished.append(inst)
-                r, rows = delivery_round(inst, messages, warmup, args.clients,
-                                         plugin)
-                results[plugin].append(r)
-                print("round %d %-14s p50 %6.2f ms  p99 %6.2f ms  %7.0f msg/s  "
-                      "server CPU %5.2f ms/msg%s" %
-                      (rnd + 1, "with plugin" if plugin else "without plugin",
-                       r["p50"], r["p99"], r["tput"], r["cpu"],
-                       "" if rows is None else "  (recorded: %s)" % rows))
-                sys.stdout.flush()
+            # every round other bounces, as a bounce server gets them
+            messages = [make_dsn(rnd * args.n + i, rng)
+                        for i in range(args.n)]
+            batches = [messages[k:k + args.batch]
+                       for k in range(0, len(messages), args.batch)]
+            for k, batch in enumerate(batches):
+                order = (False, True) if (rnd + k) % 2 == 0 else (True, False)
+                pair = {}
+                for plugin in order:
+                    b_lat, b_wall, b_cpu = delivery_batch(insts[plugin], batch,
+                                                          args.clients)
+                    lat[plugin].extend(b_lat)
+                    wall[plugin] += b_wall
+                    cpu[plugin] += b_cpu
+                    pair[plugin] = delivery_figures(b_lat, b_wall, b_cpu)
+                for key in pair_ratios:
+                    pair_ratios[key].append(pair[True][key] /
+                                            pair[False][key])
+        errors = [e for inst in insts.values() for e in inst.errors()]
+        rows = count_rows(insts[True])
     finally:
-        for inst in finished:
+        for inst in insts.values():
+            inst.stop()
             inst.cleanup()
+    if errors:
+        print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
 
-    def med(plugin, key):
-        return statistics.median(r[key] for r in results[plugin])
-
-    print("median of %d rounds, %d DSNs, %d clients, %s:" %
-          (args.rounds, args.n, args.clients, args.storage))
-    for plugin in (False, True):
-        print("  %-14s p50 %6.2f ms  p99 %6.2f ms  %7.0f msg/s  "
-              "server CPU %5.2f ms/msg" %
-              ("with plugin" if plugin else "without plugin",
-               med(plugin, "p50"), med(plugin, "p99"), med(plugin, "tput"),
-               med(plugin, "cpu")))
-    p50 = med(True, "p50") / med(False, "p50")
-    p99 = med(True, "p99") / med(False, "p99")
-    tput = med(True, "tput") / med(False, "tput")
-    cpu = med(True, "cpu") / med(False, "cpu")
+    res = {plugin: delivery_figures(lat[plugin], wall[plugin], cpu[plugin])
+           for plugin in (False, True)}
+    print("%d rounds of %d DSNs in batches of %d, %d clients, %s; "
+          "with the plugin recorded: %s" %
+          (args.rounds, args.n, args.batch, args.clients, args.storage, rows))
+    print_delivery_figures("without plugin", res[False])
+    print_delivery_figures("with plugin", res[True])
+    ratio = {key: res[True][key] / res[False][key]
+             for key in ("p50", "p99", "tput", "cpu")}
     print("  plugin/baseline: p50 %.3fx  p99 %.3fx  throughput %.3fx  "
-          "server CPU %.3fx" % (p50, p99, tput, cpu))
+          "server CPU %.3fx" %
+          (ratio["p50"], ratio["p99"], ratio["tput"], ratio["cpu"]))
 
-    # each round's pair ran minutes apart at most: their ratio is less
-    # moved by the machine's drift than the ratio of the medians
-    def paired(key):
-        return statistics.median(w[key] / wo[key] for w, wo in
-                                 zip(results[True], results[False]))
-    print("  per-round ratios, median: p50 %.3fx  throughput %.3fx  "
-          "server CPU %.3fx  (p50 by round: %s)" %
-          (paired("p50"), paired("tput"), paired("cpu"),
-           " ".join("%.2f" % (w["p50"] / wo["p50"]) for w, wo in
-                    zip(results[True], results[False]))))
-    print("RESULT delivery_storage=%s n=%d clients=%d base_p50_ms=%.3f "
-          "base_p99_ms=%.3f "
-          "base_tput=%.1f plugin_p50_ms=%.3f plugin_p99_ms=%.3f plugin_tput=%.1f "
+    def quartiles(values):
+        q = statistics.quantiles(values, n=4)
+        return "%.3fx (quartiles %.2f to %.2f)" % (statistics.median(values),
+                                                    q[0], q[2])
+    print("  pairs of batches, median: p50 %s  throughput %s  server CPU %s" %
+          (quartiles(pair_ratios["p50"]), quartiles(pair_ratios["tput"]),
+           quartiles(pair_ratios["cpu"])))
+    print("RESULT delivery_storage=%s n=%d rounds=%d batch=%d clients=%d "
+          "base_p50_ms=%.3f base_p99_ms=%.3f base_tput=%.1f "
+          "plugin_p50_ms=%.3f plugin_p99_ms=%.3f plugin_tput=%.1f "
           "p50_ratio=%.3f p99_ratio=%.3f tput_ratio=%.3f base_cpu_ms=%.3f "
-          "plugin_cpu_ms=%.3f cpu_ratio=%.3f" %
-          (args.storage, args.n, args.clients, med(False, "p50"),
-           med(False, "p99"),
-           med(False, "tput"), med(True, "p50"), med(True, "p99"),
-           med(True, "tput"), p50, p99, tput, med(False, "cpu"),
-           med(True, "cpu"), cpu))
+          "plugin_cpu_ms=%.3f cpu_ratio=%.3f pair_p50_ratio=%.3f "
+          "pair_tput_ratio=%.3f" %
+          (args.storage, args.n, args.rounds, args.batch, args.clients,
+           res[False]["p50"], res[False]["p99"], res[False]["tput"],
+           res[True]["p50"], res[True]["p99"], res[True]["tput"],
+           ratio["p50"], ratio["p99"], ratio["tput"], res[False]["cpu"],
+           res[True]["cpu"], ratio["cpu"],
+           statistics.median(pair_ratios["p50"]),
+           statistics.median(pair_ratios["tput"])))
 
 
 def count_rows(inst):
@@ -796,16 +810,31 @@ def cmd_queries(args):
         print("dovecot logged errors:\n  " + "\n  ".join(errors[:5]))
 
 
+def default_instance_dir():
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return None
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--modules", required=True,
                    help="staged module directory to mount over " + SYSTEM_MODULES)
+    p.add_argument("--tmpdir", default=default_instance_dir(),
+                   help="where the instances live (default /dev/shm when "
+                   "writable: on a disk, the writeback of earlier runs and "
+                   "ext4's handling of just-deleted inodes moved a run's "
+                   "figures by a quarter, hiding the CPU cost measured)")
     sub = p.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("delivery")
     d.add_argument("-n", type=int, default=5000)
     d.add_argument("-c", "--clients", type=int, default=4)
     d.add_argument("--warmup", type=int, default=200)
-    d.add_argument("--rounds", type=int, default=2)
+    d.add_argument("--rounds", type=int, default=2,
+                   help="passes over the N messages, to each instance")
+    d.add_argument("--batch", type=int, default=250,
+                   help="messages delivered to one instance before the "
+                   "other gets the same ones")
     d.add_argument("--storage", choices=sorted(STORAGES), default="maildir")
     d.add_argument("--fsync", default="never",
                    choices=("never", "optimized", "always"),
@@ -820,6 +849,9 @@ def main():
     q.add_argument("--runs", type=int, default=3)
     q.add_argument("db")
     args = p.parse_args()
+    global INSTANCE_DIR
+    INSTANCE_DIR = args.tmpdir
+    print("instances in %s" % (args.tmpdir or tempfile.gettempdir()))
     {"delivery": cmd_delivery, "memory": cmd_memory,
      "classify": cmd_classify, "queries": cmd_queries}[args.cmd](args)
 
