@@ -142,6 +142,7 @@ static int rescan_mailbox(struct rescan_mailbox *rbox, struct mailbox *box)
 	struct mail_search_args *search_args;
 	struct mail_search_context *search;
 	struct mail *mail;
+	bool killed = FALSE;
 	int ret;
 
 	t = mailbox_transaction_begin(box, rbox->ctx->ctx.transaction_flags,
@@ -151,6 +152,14 @@ static int rescan_mailbox(struct rescan_mailbox *rbox, struct mailbox *box)
 	search = mailbox_search_init(t, search_args, NULL, 0, NULL);
 	mail_search_args_unref(&search_args);
 	while (mailbox_search_next(search, &mail)) {
+		if (doveadm_is_killed()) {
+			/* what is recorded stays, and a rescan again skips
+			   it: stop at once, as doveadm's own commands do */
+			i_warning("Killed with signal %d",
+				  doveadm_killed_signo());
+			killed = TRUE;
+			break;
+		}
 		rbox->counts.messages++;
 		T_BEGIN {
 			ret = rescan_mail(rbox, mail);
@@ -163,6 +172,8 @@ static int rescan_mailbox(struct rescan_mailbox *rbox, struct mailbox *box)
 			rbox->counts.failed++;
 	}
 	ret = mailbox_search_deinit(&search);
+	if (killed)
+		ret = -1;
 	/* the keywords, if any */
 	if (mailbox_transaction_commit(&t) < 0)
 		ret = -1;

@@ -70,12 +70,18 @@ static int resolve_in_box(struct resolve_mailbox *rbox, struct mailbox *box)
 	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_NO_NOTIFY,
 				      "bounce resolve UIDs");
 	mail = mail_alloc(t, 0, NULL);
-	for (uint32_t seq = status.messages; seq > 0 && rbox->left > 0;
-	     seq--) {
+	for (uint32_t seq = status.messages; seq > 0 && rbox->left > 0 &&
+	     !doveadm_is_killed(); seq--) {
 		mail_set_seq(mail, seq);
 		resolve_mail(rbox, mail);
 	}
 	mail_free(&mail);
+	if (doveadm_is_killed()) {
+		/* those not reached yet are not gone: nothing is written,
+		   the next command looks again */
+		mailbox_transaction_rollback(&t);
+		return -1;
+	}
 	return mailbox_transaction_commit(&t);
 }
 
@@ -183,7 +189,9 @@ int doveadm_bounce_resolve_uids(struct mail_user *user,
 	/* what was found is kept even if a mailbox failed */
 	if (bounce_store_resolve(store, &msgs, error_r) < 0)
 		return -1;
-	if (ret < 0)
-		*error_r = "some mailboxes could not be opened (logged)";
+	if (ret < 0) {
+		*error_r = doveadm_is_killed() ? "killed" :
+			"some mailboxes could not be opened (logged)";
+	}
 	return ret;
 }
