@@ -400,12 +400,13 @@ bounce_header_value_dup(pool_t pool, const unsigned char *value, size_t size,
 					      BOUNCE_MAX_HEADER_VALUE);
 		*truncated = TRUE;
 	}
-	/* unfold: the decoder gives the full multi-line value */
+	/* unfold: the decoder gives the full multi-line value. Most
+	   values are one line without tabs: strpbrk() skips to the few
+	   bytes to replace faster than a test of each byte. */
 	v = p_strndup(pool, value, size);
-	for (char *p = v; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n' || *p == '\t')
-			*p = ' ';
-	}
+	for (char *p = strpbrk(v, "\r\n\t"); p != NULL;
+	     p = strpbrk(p + 1, "\r\n\t"))
+		*p = ' ';
 	return v;
 }
 
