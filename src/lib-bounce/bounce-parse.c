@@ -424,6 +424,21 @@ static void bounce_mail_header_decode_value(pool_t pool,
 	hdr->decoded = TRUE;
 }
 
+/* TRUE if no byte has its high bit set; a word at a time */
+static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
+{
+	uint64_t word, high = 0;
+	size_t i;
+
+	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
+		memcpy(&word, data + i, sizeof(word));
+		high |= word;
+	}
+	for (; i < size; i++)
+		high |= data[i];
+	return (high & 0x8080808080808080ULL) == 0;
+}
+
 /* TRUE if lib-mail's header decoding would return raw as it is: no
    encoded word, nothing to replace */
 static bool bounce_header_value_is_plain(const unsigned char *raw,
@@ -435,7 +450,10 @@ static bool bounce_header_value_is_plain(const unsigned char *raw,
 		if (++p < end && *p == '?')
 			return FALSE;
 	}
-	return uni_utf8_data_is_valid(raw, size);
+	/* nearly all values are ASCII, valid UTF-8 without looking at
+	   each byte's sequence */
+	return bounce_data_is_ascii(raw, size) ||
+		uni_utf8_data_is_valid(raw, size);
 }
 
 static void bounce_mail_header_decode(pool_t pool,
@@ -758,21 +776,6 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		ctx->part_charset_plain = bounce_content_type_keeps_ascii(
 			hdr->full_value, hdr->full_value_len);
 	}
-}
-
-/* TRUE if no byte has its high bit set; a word at a time */
-static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
-{
-	uint64_t word, high = 0;
-	size_t i;
-
-	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
-		memcpy(&word, data + i, sizeof(word));
-		high |= word;
-	}
-	for (; i < size; i++)
-		high |= data[i];
-	return (high & 0x8080808080808080ULL) == 0;
 }
 
 static void bounce_parse_block(struct bounce_parse_context *ctx,
