@@ -386,6 +386,16 @@ bounce_parse_root_content_type(struct bounce_mail *mail,
 	rfc822_parser_deinit(&parser);
 }
 
+/* unfold: the decoder gives the full multi-line value. Most values are
+   one line without tabs: strpbrk() skips to the few bytes to replace
+   faster than a test of each byte. */
+static void bounce_header_value_unfold(char *value)
+{
+	for (char *p = strpbrk(value, "\r\n\t"); p != NULL;
+	     p = strpbrk(p + 1, "\r\n\t"))
+		*p = ' ';
+}
+
 /* A decoded header value as the readers get it: cut at
    BOUNCE_MAX_HEADER_VALUE (never in the middle of a character: the value
    goes to SQLite and JSON as UTF-8), unfolded. */
@@ -400,12 +410,8 @@ bounce_header_value_dup(pool_t pool, const unsigned char *value, size_t size,
 					      BOUNCE_MAX_HEADER_VALUE);
 		*truncated = TRUE;
 	}
-	/* unfold: the decoder gives the full multi-line value */
 	v = p_strndup(pool, value, size);
-	for (char *p = v; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n' || *p == '\t')
-			*p = ' ';
-	}
+	bounce_header_value_unfold(v);
 	return v;
 }
 
@@ -423,6 +429,21 @@ static void bounce_mail_header_decode_value(pool_t pool,
 	hdr->decoded = TRUE;
 }
 
+/* TRUE if no byte has its high bit set; a word at a time */
+static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
+{
+	uint64_t word, high = 0;
+	size_t i;
+
+	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
+		memcpy(&word, data + i, sizeof(word));
+		high |= word;
+	}
+	for (; i < size; i++)
+		high |= data[i];
+	return (high & 0x8080808080808080ULL) == 0;
+}
+
 /* TRUE if lib-mail's header decoding would return raw as it is: no
    encoded word, nothing to replace */
 static bool bounce_header_value_is_plain(const unsigned char *raw,
@@ -434,7 +455,10 @@ static bool bounce_header_value_is_plain(const unsigned char *raw,
 		if (++p < end && *p == '?')
 			return FALSE;
 	}
-	return uni_utf8_data_is_valid(raw, size);
+	/* nearly all values are ASCII, valid UTF-8 without looking at
+	   each byte's sequence */
+	return bounce_data_is_ascii(raw, size) ||
+		uni_utf8_data_is_valid(raw, size);
 }
 
 static void bounce_mail_header_decode(pool_t pool,
@@ -460,6 +484,26 @@ static void bounce_mail_header_decode(pool_t pool,
 	} T_END;
 }
 
+/* Decode a value that bounce_mail_headers_add() kept raw. The raw value
+   is the mail's own copy and can't be cut (see below): a plain one is
+   unfolded where it is, not copied again. */
+static void bounce_mail_header_decode_kept(pool_t pool,
+					   struct bounce_mail_header *hdr)
+{
+	/* a value kept raw is small enough never to be cut: truncated
+	   stays FALSE */
+	bool truncated = FALSE;
+
+	if (bounce_header_value_is_plain((const unsigned char *)hdr->value,
+					 hdr->raw_size)) {
+		/* allocated writable by bounce_mail_headers_add() */
+		bounce_header_value_unfold((char *)hdr->value);
+		hdr->decoded = TRUE;
+		return;
+	}
+	bounce_mail_header_decode(pool, hdr, &truncated);
+}
+
 /* Decoding a header gives at most 3 bytes per raw byte (an invalid byte
    becomes U+FFFD), so a raw value up to this size can't be cut when it
    is decoded later: whether the mail was truncated is known now. */
@@ -471,25 +515,33 @@ bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 			size_t size, bool *truncated)
 {
 	struct bounce_mail_header *hdr;
-	char *raw;
+	size_t name_len = strlen(name);
+	char *block, *raw;
 
 	if (array_count(headers) >= BOUNCE_MAX_HEADERS) {
 		*truncated = TRUE;
 		return;
 	}
 	hdr = array_append_space(headers);
-	hdr->name = p_strdup(pool, name);
-	hdr->name_len = strlen(hdr->name);
-	hdr->name_first = hdr->name[0] | 0x20;
-	hdr->value = (const char *)value;
+	hdr->name_len = name_len;
+	hdr->name_first = name[0] | 0x20;
 	hdr->raw_size = size;
 	if (size > BOUNCE_HEADER_LAZY_MAX_RAW) {
+		/* decoded (and cut) now, from the parser's buffer */
+		hdr->name = p_strdup(pool, name);
+		hdr->value = (const char *)value;
 		bounce_mail_header_decode(pool, hdr, truncated);
 		return;
 	}
-	/* NULs included: the decoder reads raw_size bytes */
-	raw = p_malloc(pool, size + 1);
+	/* the name and the raw value in one allocation (zeroed, so both
+	   end in NUL): most headers are never looked up, and a second
+	   allocation per header cost more than copying both. NULs
+	   included: the decoder reads raw_size bytes. */
+	block = p_malloc(pool, name_len + 1 + size + 1);
+	memcpy(block, name, name_len);
+	raw = block + name_len + 1;
 	memcpy(raw, value, size);
+	hdr->name = block;
 	hdr->value = raw;
 }
 
@@ -759,21 +811,6 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 	}
 }
 
-/* TRUE if no byte has its high bit set; a word at a time */
-static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
-{
-	uint64_t word, high = 0;
-	size_t i;
-
-	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
-		memcpy(&word, data + i, sizeof(word));
-		high |= word;
-	}
-	for (; i < size; i++)
-		high |= data[i];
-	return (high & 0x8080808080808080ULL) == 0;
-}
-
 static void bounce_parse_block(struct bounce_parse_context *ctx,
 			       struct message_block *block)
 {
@@ -951,7 +988,6 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 			 const char *name)
 {
 	struct bounce_mail_header *hdr;
-	bool truncated = FALSE;
 	/* the formats look up dozens of names per mail among dozens of
 	   headers (many of them X-...): compare the length and the first
 	   byte before calling strcasecmp(). "| 0x20" folds ASCII letters'
@@ -963,10 +999,8 @@ bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
 		if (hdr->name_len != name_len || hdr->name_first != first ||
 		    strcasecmp(hdr->name, name) != 0)
 			continue;
-		/* a value still raw is small enough never to be cut:
-		   truncated stays FALSE */
 		if (!hdr->decoded)
-			bounce_mail_header_decode(pool, hdr, &truncated);
+			bounce_mail_header_decode_kept(pool, hdr);
 		return hdr;
 	}
 	return NULL;
@@ -1042,13 +1076,12 @@ void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
 	ARRAY_TYPE(bounce_mail_header) raw_headers;
 	struct bounce_mail_header *raw;
 	struct bounce_header *hdr;
-	bool truncated = FALSE;
 
 	t_array_init(&raw_headers, 16);
 	bounce_mail_headers_parse_text(pool, text, size, &raw_headers);
 	array_foreach_modifiable(&raw_headers, raw) {
 		if (!raw->decoded)
-			bounce_mail_header_decode(pool, raw, &truncated);
+			bounce_mail_header_decode_kept(pool, raw);
 		hdr = array_append_space(headers);
 		hdr->name = raw->name;
 		hdr->value = raw->value;
