@@ -9,6 +9,8 @@
 #include "bounce-format.h"
 #include "bounce-text.h"
 
+#include <ctype.h>
+
 /* RFC 3464 (and RFC 1894) message/delivery-status: one group of
    per-message fields, then one group per recipient, groups separated by
    empty lines. Real MTAs get the separators wrong in both directions, so
@@ -354,7 +356,10 @@ static const char *bounce_dsn_find_in_text(const struct bounce_mail *mail)
 		for (unsigned int i = 0; bounce_dsn_text_fields[i] != NULL; i++) {
 			const char *field = bounce_dsn_text_fields[i];
 
-			if (strncasecmp(line, field, strlen(field)) == 0) {
+			/* the first letter rules out nearly every line of
+			   the text before a strncasecmp() */
+			if (i_tolower(line[0]) == i_tolower(field[0]) &&
+			    strncasecmp(line, field, strlen(field)) == 0) {
 				idx = i;
 				break;
 			}
