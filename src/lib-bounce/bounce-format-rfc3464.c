@@ -252,8 +252,10 @@ bounce_dsn_set_message_field(struct bounce_report *report,
 static void bounce_dsn_field(struct bounce_dsn_context *ctx,
 			     const struct message_header_line *hdr)
 {
+	/* not hdr->name_len: a name with a NUL in it counts up to the NUL,
+	   as it always did */
 	const struct bounce_dsn_field *field =
-		bounce_dsn_field_find(hdr->name, hdr->name_len);
+		bounce_dsn_field_find(hdr->name, strlen(hdr->name));
 
 	if (field == NULL)
 		return;
