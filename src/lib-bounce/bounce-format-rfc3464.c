@@ -9,6 +9,8 @@
 #include "bounce-format.h"
 #include "bounce-text.h"
 
+#include <ctype.h>
+
 /* RFC 3464 (and RFC 1894) message/delivery-status: one group of
    per-message fields, then one group per recipient, groups separated by
    empty lines. Real MTAs get the separators wrong in both directions, so
@@ -108,12 +110,15 @@ static const char *bounce_dsn_fold(pool_t pool, const char *value)
 	return p_strdup(pool, folded);
 }
 
-static bool bounce_dsn_status_valid(const char *status)
+/* The code of a Status field, which must start with it, or NULL */
+static const char *bounce_dsn_status_code(const char *status)
 {
 	const char *code;
 
 	bounce_text_find_codes(status, &code, NULL);
-	return code != NULL && strncmp(status, code, strlen(code)) == 0;
+	if (code == NULL || strncmp(status, code, strlen(code)) != 0)
+		return NULL;
+	return code;
 }
 
 static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
@@ -121,7 +126,7 @@ static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
 	struct bounce_report *report = ctx->report;
 	struct bounce_recipient *rcpt;
 	const char *final_addr, *orig_addr, *address;
-	const char *diag_status = NULL, *diag_reply = NULL;
+	const char *diag_status = NULL, *diag_reply = NULL, *status;
 	pool_t pool = report->pool;
 
 	final_addr = bounce_address_normalize(pool, ctx->final_recipient);
@@ -144,10 +149,9 @@ static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
 			bounce_text_find_codes(rcpt->diagnostic, &diag_status,
 					       &diag_reply);
 		}
-		if (ctx->status != NULL && bounce_dsn_status_valid(ctx->status)) {
-			const char *status;
-
-			bounce_text_find_codes(ctx->status, &status, NULL);
+		status = ctx->status == NULL ? NULL :
+			bounce_dsn_status_code(ctx->status);
+		if (status != NULL) {
 			/* a generic X.0.0 says less than the code the remote
 			   server gave in the diagnostic */
 			if (diag_status != NULL && status[0] == diag_status[0] &&
@@ -170,9 +174,55 @@ static void bounce_dsn_flush_recipient(struct bounce_dsn_context *ctx)
 	ctx->group_has_recipient_field = FALSE;
 }
 
+/* The DSN fields read, and where each value goes: a field of the
+   recipient group being read (in struct bounce_dsn_context), or a
+   per-message field of the report, where the first value is kept. */
+struct bounce_dsn_field {
+	const char *name;
+	/* strlen(name): most field names a DSN has differ from a given one
+	   in length, a cheaper test than strcasecmp() */
+	size_t name_len;
+	size_t offset;
+	bool per_message;
+	/* keep the value after "type;" ("dns; mx.example.org") */
+	bool strip_type;
+};
+#define BOUNCE_DSN_RCPT_FIELD(name, member) \
+	{ name, sizeof(name) - 1, \
+	  offsetof(struct bounce_dsn_context, member), FALSE, FALSE }
+#define BOUNCE_DSN_MESSAGE_FIELD(name, member, strip_type) \
+	{ name, sizeof(name) - 1, \
+	  offsetof(struct bounce_report, member), TRUE, strip_type }
+
+static const struct bounce_dsn_field bounce_dsn_fields[] = {
+	BOUNCE_DSN_RCPT_FIELD("Final-Recipient", final_recipient),
+	BOUNCE_DSN_RCPT_FIELD("Original-Recipient", original_recipient),
+	BOUNCE_DSN_RCPT_FIELD("Action", action),
+	BOUNCE_DSN_RCPT_FIELD("Status", status),
+	BOUNCE_DSN_RCPT_FIELD("Remote-MTA", remote_mta),
+	BOUNCE_DSN_RCPT_FIELD("Diagnostic-Code", diagnostic),
+	BOUNCE_DSN_RCPT_FIELD("Last-Attempt-Date", last_attempt),
+	BOUNCE_DSN_RCPT_FIELD("Will-Retry-Until", will_retry),
+	BOUNCE_DSN_MESSAGE_FIELD("Reporting-MTA", reporting_mta, TRUE),
+	BOUNCE_DSN_MESSAGE_FIELD("Arrival-Date", arrival_date, FALSE),
+	BOUNCE_DSN_MESSAGE_FIELD("Original-Envelope-Id",
+				 original_envelope_id, FALSE),
+};
+
+static const struct bounce_dsn_field *
+bounce_dsn_field_find(const char *name, size_t name_len)
+{
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_dsn_fields); i++) {
+		if (bounce_dsn_fields[i].name_len == name_len &&
+		    strcasecmp(bounce_dsn_fields[i].name, name) == 0)
+			return &bounce_dsn_fields[i];
+	}
+	return NULL;
+}
+
 static void
 bounce_dsn_set_field(struct bounce_dsn_context *ctx, const char **field,
-		     const char *value)
+		     const unsigned char *value, size_t value_len)
 {
 	if (*field != NULL && field != &ctx->diagnostic) {
 		/* a repeated field: a new recipient group without the
@@ -180,42 +230,42 @@ bounce_dsn_set_field(struct bounce_dsn_context *ctx, const char **field,
 		bounce_dsn_flush_recipient(ctx);
 	}
 	if (*field == NULL)
-		*field = value;
+		*field = t_strndup(value, value_len);
 	ctx->group_has_recipient_field = TRUE;
 }
 
-static void bounce_dsn_field(struct bounce_dsn_context *ctx,
-			     const char *name, const char *value)
+static void
+bounce_dsn_set_message_field(struct bounce_report *report,
+			     const struct bounce_dsn_field *field,
+			     const unsigned char *value, size_t value_len)
 {
-	struct bounce_report *report = ctx->report;
+	const char **dest = (const char **)
+		((char *)report + field->offset);
+	const char *copy;
 
-	if (strcasecmp(name, "Final-Recipient") == 0)
-		bounce_dsn_set_field(ctx, &ctx->final_recipient, value);
-	else if (strcasecmp(name, "Original-Recipient") == 0)
-		bounce_dsn_set_field(ctx, &ctx->original_recipient, value);
-	else if (strcasecmp(name, "Action") == 0)
-		bounce_dsn_set_field(ctx, &ctx->action, value);
-	else if (strcasecmp(name, "Status") == 0)
-		bounce_dsn_set_field(ctx, &ctx->status, value);
-	else if (strcasecmp(name, "Remote-MTA") == 0)
-		bounce_dsn_set_field(ctx, &ctx->remote_mta, value);
-	else if (strcasecmp(name, "Diagnostic-Code") == 0)
-		bounce_dsn_set_field(ctx, &ctx->diagnostic, value);
-	else if (strcasecmp(name, "Last-Attempt-Date") == 0)
-		bounce_dsn_set_field(ctx, &ctx->last_attempt, value);
-	else if (strcasecmp(name, "Will-Retry-Until") == 0)
-		bounce_dsn_set_field(ctx, &ctx->will_retry, value);
-	else if (strcasecmp(name, "Reporting-MTA") == 0) {
-		if (report->reporting_mta == NULL)
-			report->reporting_mta = p_strdup(report->pool,
-				bounce_dsn_strip_type(value));
-	} else if (strcasecmp(name, "Arrival-Date") == 0) {
-		if (report->arrival_date == NULL)
-			report->arrival_date = p_strdup(report->pool, value);
-	} else if (strcasecmp(name, "Original-Envelope-Id") == 0) {
-		if (report->original_envelope_id == NULL)
-			report->original_envelope_id =
-				p_strdup(report->pool, value);
+	if (*dest != NULL)
+		return;
+	copy = p_strndup(report->pool, value, value_len);
+	*dest = field->strip_type ? bounce_dsn_strip_type(copy) : copy;
+}
+
+static void bounce_dsn_field(struct bounce_dsn_context *ctx,
+			     const struct message_header_line *hdr)
+{
+	/* not hdr->name_len: a name with a NUL in it counts up to the NUL,
+	   as it always did */
+	const struct bounce_dsn_field *field =
+		bounce_dsn_field_find(hdr->name, strlen(hdr->name));
+
+	if (field == NULL)
+		return;
+	if (field->per_message) {
+		bounce_dsn_set_message_field(ctx->report, field,
+			hdr->full_value, hdr->full_value_len);
+	} else {
+		bounce_dsn_set_field(ctx,
+			(const char **)((char *)ctx + field->offset),
+			hdr->full_value, hdr->full_value_len);
 	}
 }
 
@@ -238,9 +288,7 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 			continue;
 		}
 		any = TRUE;
-		bounce_dsn_field(ctx, hdr->name,
-				 t_strndup(hdr->full_value,
-					   hdr->full_value_len));
+		bounce_dsn_field(ctx, hdr);
 	}
 	message_parse_header_deinit(&parser);
 	if (ctx->group_has_recipient_field)
@@ -310,7 +358,10 @@ static const char *bounce_dsn_find_in_text(const struct bounce_mail *mail)
 		for (unsigned int i = 0; bounce_dsn_text_fields[i] != NULL; i++) {
 			const char *field = bounce_dsn_text_fields[i];
 
-			if (strncasecmp(line, field, strlen(field)) == 0) {
+			/* the first letter rules out nearly every line of
+			   the text before a strncasecmp() */
+			if (i_tolower(line[0]) == i_tolower(field[0]) &&
+			    strncasecmp(line, field, strlen(field)) == 0) {
 				idx = i;
 				break;
 			}

@@ -639,18 +639,23 @@ static const char *bounce_text_host_token(const char *p)
 
 const char *bounce_text_remote_mta(pool_t pool, const char *text)
 {
+	/* lower-cased once for the five phrases: strstr() is vectorised,
+	   bounce_strcasestr() stops at every 'h' of the text for "host " */
+	const char *lower = bounce_ascii_lcase(pool_datastack_create(), text);
 	const char *p, *host;
 
 	for (unsigned int i = 0; bounce_remote_mta_phrases[i] != NULL; i++) {
 		const char *phrase = bounce_remote_mta_phrases[i];
 		size_t len = strlen(phrase);
 
-		for (p = bounce_strcasestr(text, phrase); p != NULL;
-		     p = bounce_strcasestr(p + len, phrase)) {
+		for (p = strstr(lower, phrase); p != NULL;
+		     p = strstr(p + len, phrase)) {
+			size_t pos = p - lower;
+
 			/* "host" must be a word of its own */
-			if (p > text && i_isalnum(p[-1]))
+			if (pos > 0 && i_isalnum(text[pos - 1]))
 				continue;
-			host = bounce_text_host_token(p + len);
+			host = bounce_text_host_token(text + pos + len);
 			if (host != NULL)
 				return p_strdup(pool, host);
 		}
