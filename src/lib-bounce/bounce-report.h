@@ -111,9 +111,11 @@ struct bounce_report {
 	ARRAY_TYPE(bounce_recipient) recipients;
 	/* address -> index + 1 in recipients, kept by
 	   bounce_report_add_recipient() so that adding stays O(1) for the
-	   thousands of recipients a bounce may list (NULL until the first
-	   recipient is added) */
+	   thousands of recipients a bounce may list. Created only once a
+	   report indexed since bounce_report_recipients_begin() has more
+	   than a few recipients (see bounce-extract.c). */
 	HASH_TABLE(const char *, void *) recipient_index;
+	bool recipient_index_wanted;
 
 	/* TRUE if the scan stopped at bounce_max_scan_size or another bound */
 	bool truncated;

@@ -368,6 +368,14 @@ static void test_mail_text_first_line(void **state ATTR_UNUSED)
    lower-cased text does. Random texts and needles over a small alphabet
    (so that pairs occur without the needle), UTF-8 among them, and bytes
    that differ only in the high bit the pairs drop. */
+/* a fixed sequence of pseudo-random numbers, the same on every run, so
+   that a failure can be repeated (i_rand() is seeded per process) */
+static unsigned int test_next_random(unsigned int *state)
+{
+	*state = *state * 1103515245U + 12345U;
+	return (*state >> 16) & 0x7fff;
+}
+
 static void test_mail_text_contains_by_pairs(void **state ATTR_UNUSED)
 {
 	static const char *const alphabet[] = {
@@ -389,8 +397,8 @@ static void test_mail_text_contains_by_pairs(void **state ATTR_UNUSED)
 		mail->pool = pool;
 		mail->text = str_new(pool, 64);
 		mail->text_view = p_new(pool, struct bounce_mail_text_view, 1);
-		for (unsigned int len = rand_r(&seed) % 40; len > 0; len--) {
-			str_append(mail->text, alphabet[rand_r(&seed) %
+		for (unsigned int len = test_next_random(&seed) % 40; len > 0; len--) {
+			str_append(mail->text, alphabet[test_next_random(&seed) %
 							N_ELEMENTS(alphabet)]);
 		}
 		lower = t_str_lcase(str_c(mail->text));
@@ -400,9 +408,9 @@ static void test_mail_text_contains_by_pairs(void **state ATTR_UNUSED)
 		}
 		for (unsigned int n = 0; n < 20; n++) {
 			str_truncate(needle, 0);
-			for (unsigned int len = 1 + rand_r(&seed) % 4; len > 0;
+			for (unsigned int len = 1 + test_next_random(&seed) % 4; len > 0;
 			     len--) {
-				str_append(needle, alphabet[rand_r(&seed) %
+				str_append(needle, alphabet[test_next_random(&seed) %
 						N_ELEMENTS(alphabet)]);
 			}
 			/* the formats' needles are lower-case */
@@ -412,6 +420,41 @@ static void test_mail_text_contains_by_pairs(void **state ATTR_UNUSED)
 				strstr(lower, t_str_lcase(str_c(needle))) != NULL);
 		}
 		p_clear(pool);
+	}
+	pool_unref(&pool);
+}
+
+/* bounce_report_add_recipient() gives one recipient per address (case
+   folded), whether the report is searched one by one (a few recipients)
+   or through the index it builds past BOUNCE_REPORT_INDEX_MIN_RECIPIENTS;
+   and the same without bounce_report_recipients_begin(). */
+static void test_report_recipients_once(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test report", 4096);
+
+	for (unsigned int indexed = 0; indexed < 2; indexed++) {
+		struct bounce_report report;
+		struct bounce_recipient *rcpt;
+
+		i_zero(&report);
+		report.pool = pool;
+		p_array_init(&report.recipients, pool, 4);
+		if (indexed == 1)
+			bounce_report_recipients_begin(&report);
+		for (unsigned int i = 0; i < 100; i++) {
+			const char *address = t_strdup_printf(
+				i % 2 == 0 ? "User%u@Example.org" :
+				"user%u@example.org", i % 40);
+
+			rcpt = bounce_report_add_recipient(&report, address,
+							   "test");
+			assert_string_equal(rcpt->address,
+				t_strdup_printf("user%u@example.org", i % 40));
+			assert_int_equal(array_count(&report.recipients),
+					 I_MIN(i + 1, 40));
+		}
+		if (indexed == 1)
+			bounce_report_recipients_done(&report);
 	}
 	pool_unref(&pool);
 }
@@ -460,6 +503,7 @@ int main(void)
 		test_case(test_dsn_completed_from_text),
 		test_case(test_mail_text_first_line),
 		test_case(test_mail_text_contains_by_pairs),
+		test_case(test_report_recipients_once),
 		test_case(test_mail_text_lower),
 	};
 	return test_run_group(tests);
