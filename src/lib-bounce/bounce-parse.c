@@ -76,6 +76,18 @@ struct bounce_parse_context {
 	/* the decoder would give this part's body back unchanged as long
 	   as it is ASCII (see bounce_parse_block()) */
 	bool part_body_plain;
+	/* The decoder reads a part's headers only once it decodes the
+	   body: a body that stays plain ASCII never needs it, and decoding
+	   the MIME headers (the Content-Type's parameters, encoded words)
+	   cost more than the part's plain body. Until then the raw values
+	   it will read are kept here: the first Content-Type and the last
+	   Content-Transfer-Encoding, as it takes them. */
+	bool part_decoder_fed;
+	bool part_has_cte;
+	string_t *part_raw_content_type, *part_raw_cte;
+	/* the part's type as the decoder would give it, or NULL */
+	const char *part_content_type;
+	string_t *content_type;
 
 	string_t *html;
 	struct mail_html2text *html2text;
@@ -127,6 +139,7 @@ static pool_t bounce_mail_pool_kept = NULL;
    headers. See bounce_decoder_forget() for what it must not keep. */
 static struct {
 	string_t *html, *header_text;
+	string_t *raw_content_type, *raw_cte, *content_type;
 	struct message_decoder_context *decoder;
 } bounce_parse_kept;
 
@@ -152,6 +165,9 @@ void bounce_mail_parse_deinit(void)
 	if (bounce_parse_kept.html != NULL) {
 		str_free(&bounce_parse_kept.html);
 		str_free(&bounce_parse_kept.header_text);
+		str_free(&bounce_parse_kept.raw_content_type);
+		str_free(&bounce_parse_kept.raw_cte);
+		str_free(&bounce_parse_kept.content_type);
 		message_decoder_deinit(&bounce_parse_kept.decoder);
 	}
 }
@@ -600,6 +616,9 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_charset_plain = TRUE;
 	ctx->part_content_type_seen = FALSE;
 	ctx->part_body_plain = FALSE;
+	ctx->part_decoder_fed = FALSE;
+	ctx->part_has_cte = FALSE;
+	ctx->part_content_type = NULL;
 	/* the returned message's body is never read */
 	ctx->part_decode_headers = !ctx->part_in_orig;
 	if (part->parent == NULL)
@@ -609,10 +628,6 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 		/* the top of the returned original message */
 		ctx->part_keep_headers = ctx->mail->orig_headers;
 	}
-	/* The decoder resets itself when it sees a block of a new part,
-	   but it may see none of this part's headers: reset it now, so
-	   that it never reports the previous part's Content-Type. */
-	message_decoder_decode_reset(ctx->decoder);
 	if (++ctx->mail->part_count >= BOUNCE_MAX_TOTAL_PARTS) {
 		/* the parser stops splitting parts at its limit without
 		   flagging them: whatever follows is in this last part */
@@ -620,21 +635,61 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	}
 }
 
-/* a header the decoder has decoded: one of bounce_mime_headers */
-static void bounce_parse_header(struct bounce_parse_context *ctx,
-				struct message_header_line *hdr)
+/* A MIME header's value as lib-mail's decoder gives it (encoded words
+   decoded, valid UTF-8): the raw value itself nearly always, else a
+   decoded copy in the data stack. */
+static const unsigned char *
+bounce_mime_header_value(const struct message_header_line *hdr,
+			 size_t *size_r)
 {
-	if (hdr->eoh)
-		return;
+	string_t *value;
+
+	if (bounce_header_value_is_plain(hdr->full_value,
+					 hdr->full_value_len)) {
+		*size_r = hdr->full_value_len;
+		return hdr->full_value;
+	}
+	value = t_str_new(hdr->full_value_len + 64);
+	message_header_decode_utf8(hdr->full_value, hdr->full_value_len,
+				   value, NULL);
+	*size_r = str_len(value);
+	return str_data(value);
+}
+
+/* What we read of the bounce's own Content-Type and a part's
+   Content-Disposition, from the values as decoded. */
+static void bounce_parse_header_decoded_value(struct bounce_parse_context *ctx,
+					      struct message_header_line *hdr)
+{
+	const unsigned char *value;
+	size_t size;
+
 	if (ctx->part->parent == NULL &&
 	    strcasecmp(hdr->name, "Content-Type") == 0) T_BEGIN {
-		bounce_parse_root_content_type(ctx->mail, hdr->full_value,
-					       hdr->full_value_len);
+		value = bounce_mime_header_value(hdr, &size);
+		bounce_parse_root_content_type(ctx->mail, value, size);
 	} T_END;
-	if (strcasecmp(hdr->name, "Content-Disposition") == 0 &&
-	    hdr->full_value_len >= 10 &&
-	    strncasecmp((const char *)hdr->full_value, "attachment", 10) == 0)
-		ctx->part_is_attachment = TRUE;
+	if (strcasecmp(hdr->name, "Content-Disposition") == 0) T_BEGIN {
+		value = bounce_mime_header_value(hdr, &size);
+		if (size >= 10 &&
+		    strncasecmp((const char *)value, "attachment", 10) == 0)
+			ctx->part_is_attachment = TRUE;
+	} T_END;
+}
+
+/* the type of a raw Content-Type value, parsed as the decoder parses it
+   (kept even when the rest doesn't parse) */
+static void bounce_parse_content_type(struct bounce_parse_context *ctx,
+				      const unsigned char *value, size_t size)
+{
+	struct rfc822_parser_context parser;
+
+	str_truncate(ctx->content_type, 0);
+	rfc822_parser_init(&parser, value, size, NULL);
+	rfc822_skip_lwsp(&parser);
+	(void)rfc822_parse_content_type(&parser, ctx->content_type);
+	rfc822_parser_deinit(&parser);
+	ctx->part_content_type = str_c(ctx->content_type);
 }
 
 /* a raw header of a part whose headers are kept */
@@ -668,8 +723,7 @@ static void bounce_parse_header_keep(struct bounce_parse_context *ctx,
 
 static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 {
-	const char *content_type =
-		message_decoder_current_content_type(ctx->decoder);
+	const char *content_type = ctx->part_content_type;
 
 	if ((ctx->part->flags & MESSAGE_PART_FLAG_OVERFLOW) != 0) {
 		/* past the nesting or part count limit: the parser keeps
@@ -787,15 +841,20 @@ static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
 	return FALSE;
 }
 
-/* a raw header that the decoder is about to read: note what it says of
-   the body, as the decoder will read it */
+/* A raw MIME header of the bounce's own parts: note what it says of the
+   body as the decoder will read it, and keep what the decoder needs. */
 static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 				    struct message_header_line *hdr)
 {
 	enum message_cte cte;
 
-	if (hdr->eoh || hdr->continues)
+	if (hdr->eoh)
 		return;
+	if (hdr->continues) {
+		/* the value, unfolded, comes with the last line */
+		hdr->use_full_value = TRUE;
+		return;
+	}
 	if (hdr->name_len == 25 &&
 	    strcasecmp(hdr->name, "Content-Transfer-Encoding") == 0) {
 		T_BEGIN {
@@ -803,12 +862,59 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		} T_END;
 		ctx->part_cte_plain = cte == MESSAGE_CTE_78BIT ||
 			cte == MESSAGE_CTE_BINARY;
+		ctx->part_has_cte = TRUE;
+		str_truncate(ctx->part_raw_cte, 0);
+		str_append_data(ctx->part_raw_cte, hdr->full_value,
+				hdr->full_value_len);
 	} else if (hdr->name_len == 12 && !ctx->part_content_type_seen &&
 		   strcasecmp(hdr->name, "Content-Type") == 0) {
 		ctx->part_content_type_seen = TRUE;
 		ctx->part_charset_plain = bounce_content_type_keeps_ascii(
 			hdr->full_value, hdr->full_value_len);
+		str_truncate(ctx->part_raw_content_type, 0);
+		str_append_data(ctx->part_raw_content_type, hdr->full_value,
+				hdr->full_value_len);
+		bounce_parse_content_type(ctx, hdr->full_value,
+					  hdr->full_value_len);
 	}
+	bounce_parse_header_decoded_value(ctx, hdr);
+}
+
+static void bounce_decoder_feed_header(struct bounce_parse_context *ctx,
+				       const char *name, const string_t *value)
+{
+	struct message_header_line hdr;
+	struct message_block block, output;
+
+	i_zero(&hdr);
+	hdr.name = name;
+	hdr.name_len = strlen(name);
+	hdr.value = hdr.full_value = str_data(value);
+	hdr.value_len = hdr.full_value_len = str_len(value);
+	i_zero(&block);
+	block.part = ctx->part;
+	block.hdr = &hdr;
+	(void)message_decoder_decode_next_block(ctx->decoder, &block, &output);
+}
+
+/* Give the decoder the part's headers and their end, as it would have
+   read them from the parser, before the first body block it decodes. */
+static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
+{
+	struct message_block block, output;
+
+	if (ctx->part_content_type_seen) {
+		bounce_decoder_feed_header(ctx, "Content-Type",
+					   ctx->part_raw_content_type);
+	}
+	if (ctx->part_has_cte) {
+		bounce_decoder_feed_header(ctx, "Content-Transfer-Encoding",
+					   ctx->part_raw_cte);
+	}
+	i_zero(&block);
+	block.part = ctx->part;
+	(void)message_decoder_decode_next_block(ctx->decoder, &block, &output);
+	ctx->part_decoder_fed = TRUE;
 }
 
 static void bounce_parse_block(struct bounce_parse_context *ctx,
@@ -828,14 +934,14 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 			return;
 		bounce_keep_header_charsets(block->hdr);
 		bounce_parse_header_raw(ctx, block->hdr);
+		return;
 	} else if (block->size == 0) {
-		/* end of the headers: the decoder has seen those that
-		   say what the part is */
+		/* end of the headers: we have seen those that say what
+		   the part is */
 		bounce_parse_headers_end(ctx);
-		if (ctx->kind == BOUNCE_PART_SKIP)
-			return;
 		ctx->part_body_plain = ctx->part_cte_plain &&
 			ctx->part_charset_plain;
+		return;
 	} else if (ctx->kind == BOUNCE_PART_SKIP) {
 		/* don't spend decoding time on skipped bodies */
 		return;
@@ -850,11 +956,11 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		   put together a character cut between two blocks */
 		ctx->part_body_plain = FALSE;
 	}
+	if (!ctx->part_decoder_fed)
+		bounce_decoder_feed_headers(ctx);
 	if (!message_decoder_decode_next_block(ctx->decoder, block, &output))
 		return;
-	if (output.hdr != NULL)
-		bounce_parse_header(ctx, output.hdr);
-	else if (output.size > 0)
+	if (output.size > 0)
 		bounce_parse_body(ctx, &output);
 }
 
@@ -933,6 +1039,9 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	if (bounce_parse_kept.html == NULL) {
 		bounce_parse_kept.html = str_new(default_pool, 256);
 		bounce_parse_kept.header_text = str_new(default_pool, 256);
+		bounce_parse_kept.raw_content_type = str_new(default_pool, 128);
+		bounce_parse_kept.raw_cte = str_new(default_pool, 32);
+		bounce_parse_kept.content_type = str_new(default_pool, 64);
 		bounce_parse_kept.decoder = message_decoder_init(NULL, 0);
 	}
 	/* the strings were emptied, the decoder made to forget, when the
@@ -940,6 +1049,9 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	ctx.decoder = bounce_parse_kept.decoder;
 	ctx.html = bounce_parse_kept.html;
 	ctx.header_text = bounce_parse_kept.header_text;
+	ctx.part_raw_content_type = bounce_parse_kept.raw_content_type;
+	ctx.part_raw_cte = bounce_parse_kept.raw_cte;
+	ctx.content_type = bounce_parse_kept.content_type;
 
 	limited = i_stream_create_limit(input, max_scan_size);
 	/* the parts live as long as the mail's pool, which is freed right

@@ -419,6 +419,44 @@ static void test_part_without_headers_after_qp(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* The decoder gets a part's MIME headers only when the body needs it
+   (bounce-parse.c): what it then reads must be what it would have read
+   from the parser. A Content-Type folded over two lines, the first of
+   two Content-Types and the last of two Content-Transfer-Encodings, and
+   a Content-Disposition written as an encoded word. */
+static void test_mime_headers_read_late(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail = test_parse_str(
+		"From: postmaster@mx.example.net\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n"
+		"\n"
+		"--A\n"
+		"Content-Type: text/plain;\n"
+		"\tcharset=iso-8859-1\n"
+		"Content-Transfer-Encoding: 8bit\n"
+		"\n"
+		"Empf\xe4nger unbekannt\n"
+		"--A\n"
+		"Content-Type: text/plain; charset=iso-8859-1\n"
+		"Content-Type: text/html; charset=utf-8\n"
+		"Content-Transfer-Encoding: base64\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"Gr=FC=DFe\n"
+		"--A\n"
+		"Content-Type: text/plain\n"
+		"Content-Disposition: =?us-ascii?Q?attachment?=; filename=x.txt\n"
+		"\n"
+		"an attached file, not the bounce's text\n"
+		"--A--\n", pool);
+
+	assert_string_equal(str_c(mail->text),
+			    "Empf\xc3\xa4nger unbekannt\n"
+			    "Gr\xc3\xbc\xc3\x9f" "e\n");
+	pool_unref(&pool);
+}
+
 /* Headers are kept raw and decoded when looked up; a value too long for
    that is decoded (and cut) at once, so that the mail says it was
    truncated before anything is looked up. */
@@ -477,6 +515,7 @@ int main(void)
 		test_case(test_cut_character_stays_in_its_mail),
 		test_case(test_plain_ascii_and_the_decoder),
 		test_case(test_part_without_headers_after_qp),
+		test_case(test_mime_headers_read_late),
 		test_case(test_headers_decoded_on_lookup),
 	};
 	return test_run_group(tests);
