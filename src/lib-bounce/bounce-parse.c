@@ -61,9 +61,8 @@ struct bounce_parse_context {
 	/* where this part's headers are kept (the bounce's top headers or
 	   the returned message's), or NULL */
 	ARRAY_TYPE(bounce_mail_header) *part_keep_headers;
-	/* the decoder reads this part's body, so it needs the headers
-	   that say how (bounce_mime_headers). Decoding a header costs
-	   more than parsing it: the decoder sees no other header. */
+	/* this part's body may be decoded, so the headers that say how
+	   (bounce_mime_headers) are read; not in the returned message */
 	bool part_decode_headers;
 	bool part_in_orig;
 	bool part_is_attachment;
