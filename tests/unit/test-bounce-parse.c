@@ -214,6 +214,13 @@ static void test_crlf(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* the start of a multipart/mixed bounce, up to its first part's headers */
+#define TEST_MIXED_HEAD \
+	"From: postmaster@mx.example.net\n" \
+	"Content-Type: multipart/mixed; boundary=\"A\"\n" \
+	"\n" \
+	"--A\n"
+
 static struct bounce_mail *test_parse_str(const char *msg, pool_t pool)
 {
 	struct bounce_mail *mail;
@@ -302,10 +309,7 @@ static void test_plain_ascii_and_the_decoder(void **state ATTR_UNUSED)
 	struct bounce_mail *mail;
 
 	mail = test_parse_str(
-		"From: postmaster@mx.example.net\n"
-		"Content-Type: multipart/mixed; boundary=\"A\"\n"
-		"\n"
-		"--A\n"
+		TEST_MIXED_HEAD
 		"Content-Type: text/plain; charset=us-ascii\n"
 		"\n"
 		"7bit, yet a \xff byte\n"
@@ -349,10 +353,7 @@ static void test_html_only(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
 	struct bounce_mail *mail = test_parse_str(
-		"From: postmaster@mx.example.net\n"
-		"Content-Type: multipart/mixed; boundary=\"A\"\n"
-		"\n"
-		"--A\n"
+		TEST_MIXED_HEAD
 		"Content-Type: text/html; charset=iso-8859-1\n"
 		"Content-Transfer-Encoding: quoted-printable\n"
 		"\n"
@@ -428,10 +429,7 @@ static void test_mime_headers_read_late(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
 	struct bounce_mail *mail = test_parse_str(
-		"From: postmaster@mx.example.net\n"
-		"Content-Type: multipart/mixed; boundary=\"A\"\n"
-		"\n"
-		"--A\n"
+		TEST_MIXED_HEAD
 		"Content-Type: text/plain;\n"
 		"\tcharset=iso-8859-1\n"
 		"Content-Transfer-Encoding: 8bit\n"
