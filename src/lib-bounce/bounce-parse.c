@@ -84,8 +84,8 @@ struct bounce_parse_context {
 	bool part_decoder_fed;
 	bool part_has_cte;
 	string_t *part_raw_content_type, *part_raw_cte;
-	/* the part's type as the decoder would give it, or NULL */
-	const char *part_content_type;
+	/* the part's type as the decoder would give it, if
+	   part_content_type_seen */
 	string_t *content_type;
 
 	string_t *html;
@@ -303,23 +303,6 @@ static bool bounce_charset_keeps_ascii(const unsigned char *name, size_t len)
 	return keeps;
 }
 
-/* whether the decoder would read a part with this raw Content-Type
-   value in a charset that keeps ASCII as it is */
-static bool bounce_content_type_keeps_ascii(const unsigned char *value,
-					    size_t size)
-{
-	const unsigned char *name;
-	size_t len;
-	int ret;
-
-	ret = bounce_raw_content_charset(value, size, &name, &len);
-	if (ret == 0) {
-		/* no charset: the decoder reads UTF-8 */
-		return TRUE;
-	}
-	return ret > 0 && bounce_charset_keeps_ascii(name, len);
-}
-
 /* Before the decoder opens a translation for a raw header's charsets,
    make sure their modules stay loaded. */
 static void bounce_keep_raw_header_charsets(const char *name,
@@ -331,14 +314,6 @@ static void bounce_keep_raw_header_charsets(const char *name,
 	bounce_keep_encoded_word_charsets(value, size);
 	if (strcasecmp(name, "Content-Type") == 0)
 		bounce_keep_content_charset(value, size);
-}
-
-static void bounce_keep_header_charsets(const struct message_header_line *hdr)
-{
-	if (hdr->eoh || hdr->continues)
-		return;
-	bounce_keep_raw_header_charsets(hdr->name, hdr->full_value,
-					hdr->full_value_len);
 }
 
 static bool bounce_part_in_orig(const struct message_part *part)
@@ -617,7 +592,6 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_body_plain = FALSE;
 	ctx->part_decoder_fed = FALSE;
 	ctx->part_has_cte = FALSE;
-	ctx->part_content_type = NULL;
 	/* the returned message's body is never read */
 	ctx->part_decode_headers = !ctx->part_in_orig;
 	if (part->parent == NULL)
@@ -688,7 +662,6 @@ static void bounce_parse_content_type(struct bounce_parse_context *ctx,
 	rfc822_skip_lwsp(&parser);
 	(void)rfc822_parse_content_type(&parser, ctx->content_type);
 	rfc822_parser_deinit(&parser);
-	ctx->part_content_type = str_c(ctx->content_type);
 }
 
 /* a raw header of a part whose headers are kept */
@@ -722,7 +695,8 @@ static void bounce_parse_header_keep(struct bounce_parse_context *ctx,
 
 static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 {
-	const char *content_type = ctx->part_content_type;
+	const char *content_type = !ctx->part_content_type_seen ? NULL :
+		str_c(ctx->content_type);
 
 	if ((ctx->part->flags & MESSAGE_PART_FLAG_OVERFLOW) != 0) {
 		/* past the nesting or part count limit: the parser keeps
@@ -840,6 +814,34 @@ static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
 	return FALSE;
 }
 
+/* A part's Content-Type: the module of its charset kept loaded before
+   the decoder opens a translation for it, and of the first one (the one
+   the decoder reads) what the part is and whether its body may skip the
+   decoder. One scan of the value for its charset serves both. */
+static void bounce_parse_header_content_type(struct bounce_parse_context *ctx,
+					     const struct message_header_line *hdr)
+{
+	const unsigned char *charset;
+	size_t charset_len;
+	int ret;
+
+	ret = bounce_raw_content_charset(hdr->full_value, hdr->full_value_len,
+					 &charset, &charset_len);
+	if (ret > 0) T_BEGIN {
+		bounce_charset_keep(t_strndup(charset, charset_len));
+	} T_END;
+	if (ctx->part_content_type_seen)
+		return;
+	ctx->part_content_type_seen = TRUE;
+	/* no charset: the decoder reads UTF-8 */
+	ctx->part_charset_plain = ret == 0 ||
+		(ret > 0 && bounce_charset_keeps_ascii(charset, charset_len));
+	str_truncate(ctx->part_raw_content_type, 0);
+	str_append_data(ctx->part_raw_content_type, hdr->full_value,
+			hdr->full_value_len);
+	bounce_parse_content_type(ctx, hdr->full_value, hdr->full_value_len);
+}
+
 /* A raw MIME header of the bounce's own parts: note what it says of the
    body as the decoder will read it, and keep what the decoder needs. */
 static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
@@ -854,6 +856,11 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		hdr->use_full_value = TRUE;
 		return;
 	}
+	if (memchr(hdr->full_value, '=', hdr->full_value_len) != NULL) {
+		/* encoded words: the decoder opens translations for them */
+		bounce_keep_encoded_word_charsets(hdr->full_value,
+						  hdr->full_value_len);
+	}
 	if (hdr->name_len == 25 &&
 	    strcasecmp(hdr->name, "Content-Transfer-Encoding") == 0) {
 		T_BEGIN {
@@ -865,16 +872,9 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		str_truncate(ctx->part_raw_cte, 0);
 		str_append_data(ctx->part_raw_cte, hdr->full_value,
 				hdr->full_value_len);
-	} else if (hdr->name_len == 12 && !ctx->part_content_type_seen &&
+	} else if (hdr->name_len == 12 &&
 		   strcasecmp(hdr->name, "Content-Type") == 0) {
-		ctx->part_content_type_seen = TRUE;
-		ctx->part_charset_plain = bounce_content_type_keeps_ascii(
-			hdr->full_value, hdr->full_value_len);
-		str_truncate(ctx->part_raw_content_type, 0);
-		str_append_data(ctx->part_raw_content_type, hdr->full_value,
-				hdr->full_value_len);
-		bounce_parse_content_type(ctx, hdr->full_value,
-					  hdr->full_value_len);
+		bounce_parse_header_content_type(ctx, hdr);
 	}
 	bounce_parse_header_decoded_value(ctx, hdr);
 }
@@ -931,7 +931,6 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 			bounce_parse_header_keep(ctx, block->hdr);
 		if (!bounce_parse_header_decoded(ctx, block->hdr))
 			return;
-		bounce_keep_header_charsets(block->hdr);
 		bounce_parse_header_raw(ctx, block->hdr);
 		return;
 	} else if (block->size == 0) {
