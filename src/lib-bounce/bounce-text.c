@@ -259,7 +259,7 @@ const char *bounce_mail_text_lower(const struct bounce_mail *mail)
 	struct bounce_mail_text_view *view = mail->text_view;
 
 	if (view == NULL)
-		return bounce_ascii_lcase(pool_datastack_create(),
+		return bounce_ascii_lcase(unsafe_data_stack_pool,
 					  str_c(mail->text));
 	if (view->lower == NULL)
 		view->lower = bounce_ascii_lcase(mail->pool,
@@ -641,7 +641,7 @@ const char *bounce_text_remote_mta(pool_t pool, const char *text)
 {
 	/* lower-cased once for the five phrases: strstr() is vectorised,
 	   bounce_strcasestr() stops at every 'h' of the text for "host " */
-	const char *lower = bounce_ascii_lcase(pool_datastack_create(), text);
+	const char *lower = bounce_ascii_lcase(unsafe_data_stack_pool, text);
 	const char *p, *host;
 
 	for (unsigned int i = 0; bounce_remote_mta_phrases[i] != NULL; i++) {
