@@ -12,6 +12,7 @@
 #include "message-header-decode.h"
 #include "mail-html2text.h"
 #include "charset-utf8.h"
+#include "bounce-body-decoder.h"
 #include "bounce-mail.h"
 #include "bounce-text.h"
 
@@ -55,6 +56,7 @@ bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 struct bounce_parse_context {
 	struct bounce_mail *mail;
 	struct message_decoder_context *decoder;
+	struct bounce_body_decoder *body_decoder;
 
 	struct message_part *part;
 	enum bounce_part_kind kind;
@@ -67,14 +69,19 @@ struct bounce_parse_context {
 	bool part_in_orig;
 	bool part_is_attachment;
 	/* what the part's raw headers say of its body, as the decoder
-	   reads them: 7bit/8bit/binary, in a charset that keeps ASCII as
-	   it is; the first Content-Type counts */
-	bool part_cte_plain;
+	   reads them: in a charset that keeps ASCII as it is; the first
+	   Content-Type counts */
 	bool part_charset_plain;
 	bool part_content_type_seen;
 	/* the decoder would give this part's body back unchanged as long
 	   as it is ASCII (see bounce_parse_block()) */
 	bool part_body_plain;
+	/* the part's body is UTF-8 in quoted-printable or base64, for
+	   body_decoder rather than the decoder */
+	bool part_body_utf8_encoded;
+	/* the transfer encoding, as the decoder reads it: the last
+	   Content-Transfer-Encoding counts */
+	enum message_cte part_cte;
 	/* The decoder reads a part's headers only once it decodes the
 	   body: a body that stays plain ASCII never needs it, and decoding
 	   the MIME headers (the Content-Type's parameters, encoded words)
@@ -140,6 +147,7 @@ static struct {
 	string_t *html, *header_text;
 	string_t *raw_content_type, *raw_cte, *content_type;
 	struct message_decoder_context *decoder;
+	struct bounce_body_decoder *body_decoder;
 } bounce_parse_kept;
 
 pool_t bounce_mail_pool(void)
@@ -168,6 +176,7 @@ void bounce_mail_parse_deinit(void)
 		str_free(&bounce_parse_kept.raw_cte);
 		str_free(&bounce_parse_kept.content_type);
 		message_decoder_deinit(&bounce_parse_kept.decoder);
+		bounce_body_decoder_deinit(&bounce_parse_kept.body_decoder);
 	}
 }
 
@@ -419,21 +428,6 @@ static void bounce_mail_header_decode_value(pool_t pool,
 	hdr->decoded = TRUE;
 }
 
-/* TRUE if no byte has its high bit set; a word at a time */
-static bool bounce_data_is_ascii(const unsigned char *data, size_t size)
-{
-	uint64_t word, high = 0;
-	size_t i;
-
-	for (i = 0; i + sizeof(word) <= size; i += sizeof(word)) {
-		memcpy(&word, data + i, sizeof(word));
-		high |= word;
-	}
-	for (; i < size; i++)
-		high |= data[i];
-	return (high & 0x8080808080808080ULL) == 0;
-}
-
 /* TRUE if lib-mail's header decoding would return raw as it is: no
    encoded word, nothing to replace */
 static bool bounce_header_value_is_plain(const unsigned char *raw,
@@ -586,10 +580,11 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_is_attachment = FALSE;
 	ctx->part_keep_headers = NULL;
 	/* without the headers, the decoder reads 7bit UTF-8 */
-	ctx->part_cte_plain = TRUE;
 	ctx->part_charset_plain = TRUE;
 	ctx->part_content_type_seen = FALSE;
 	ctx->part_body_plain = FALSE;
+	ctx->part_body_utf8_encoded = FALSE;
+	ctx->part_cte = MESSAGE_CTE_78BIT;
 	ctx->part_decoder_fed = FALSE;
 	ctx->part_has_cte = FALSE;
 	/* the returned message's body is never read */
@@ -866,8 +861,7 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		T_BEGIN {
 			cte = message_decoder_parse_cte(hdr);
 		} T_END;
-		ctx->part_cte_plain = cte == MESSAGE_CTE_78BIT ||
-			cte == MESSAGE_CTE_BINARY;
+		ctx->part_cte = cte;
 		ctx->part_has_cte = TRUE;
 		str_truncate(ctx->part_raw_cte, 0);
 		str_append_data(ctx->part_raw_cte, hdr->full_value,
@@ -916,6 +910,70 @@ static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
 	ctx->part_decoder_fed = TRUE;
 }
 
+/* The decoder reads a body in the charset of the first Content-Type,
+   as it parses it: does it read this part's as UTF-8 (no charset, or
+   UTF-8 or US-ASCII)? Parsed as the decoder parses it, because it
+   decides how non-ASCII text is read; called only for bodies in
+   quoted-printable or base64, which the decoder would parse the value
+   for anyway. */
+static bool bounce_part_charset_is_utf8(const struct bounce_parse_context *ctx)
+{
+	struct rfc822_parser_context parser;
+	const char *const *results;
+	string_t *type;
+	bool utf8 = TRUE;
+
+	if (!ctx->part_content_type_seen)
+		return TRUE;
+	T_BEGIN {
+		rfc822_parser_init(&parser, str_data(ctx->part_raw_content_type),
+				   str_len(ctx->part_raw_content_type), NULL);
+		rfc822_skip_lwsp(&parser);
+		type = t_str_new(64);
+		if (rfc822_parse_content_type(&parser, type) >= 0) {
+			rfc2231_parse(&parser, &results);
+			for (; *results != NULL; results += 2) {
+				if (strcasecmp(results[0], "charset") == 0) {
+					utf8 = charset_is_utf8(results[1]);
+					break;
+				}
+			}
+		}
+		rfc822_parser_deinit(&parser);
+	} T_END;
+	return utf8;
+}
+
+/* The part's headers are read: choose how its body is read. */
+static void bounce_parse_body_begin(struct bounce_parse_context *ctx)
+{
+	bool cte_plain = ctx->part_cte == MESSAGE_CTE_78BIT ||
+		ctx->part_cte == MESSAGE_CTE_BINARY;
+	bool cte_encoded = ctx->part_cte == MESSAGE_CTE_QP ||
+		ctx->part_cte == MESSAGE_CTE_BASE64;
+
+	ctx->part_body_plain = cte_plain && ctx->part_charset_plain;
+	ctx->part_body_utf8_encoded = ctx->kind != BOUNCE_PART_SKIP &&
+		cte_encoded && ctx->part_charset_plain &&
+		bounce_part_charset_is_utf8(ctx);
+	if (ctx->part_body_utf8_encoded)
+		bounce_body_decoder_reset(ctx->body_decoder, ctx->part_cte);
+}
+
+static void
+bounce_parse_block_utf8_encoded(struct bounce_parse_context *ctx,
+				const struct message_block *block)
+{
+	struct message_block output;
+
+	i_zero(&output);
+	output.part = block->part;
+	bounce_body_decoder_more(ctx->body_decoder, block->data, block->size,
+				 &output.data, &output.size);
+	if (output.size > 0)
+		bounce_parse_body(ctx, &output);
+}
+
 static void bounce_parse_block(struct bounce_parse_context *ctx,
 			       struct message_block *block)
 {
@@ -937,11 +995,13 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		/* end of the headers: we have seen those that say what
 		   the part is */
 		bounce_parse_headers_end(ctx);
-		ctx->part_body_plain = ctx->part_cte_plain &&
-			ctx->part_charset_plain;
+		bounce_parse_body_begin(ctx);
 		return;
 	} else if (ctx->kind == BOUNCE_PART_SKIP) {
 		/* don't spend decoding time on skipped bodies */
+		return;
+	} else if (ctx->part_body_utf8_encoded) {
+		bounce_parse_block_utf8_encoded(ctx, block);
 		return;
 	} else if (ctx->part_body_plain &&
 		   bounce_data_is_ascii(block->data, block->size)) {
@@ -1041,10 +1101,12 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 		bounce_parse_kept.raw_cte = str_new(default_pool, 32);
 		bounce_parse_kept.content_type = str_new(default_pool, 64);
 		bounce_parse_kept.decoder = message_decoder_init(NULL, 0);
+		bounce_parse_kept.body_decoder = bounce_body_decoder_init();
 	}
 	/* the strings were emptied, the decoder made to forget, when the
 	   last parse ended */
 	ctx.decoder = bounce_parse_kept.decoder;
+	ctx.body_decoder = bounce_parse_kept.body_decoder;
 	ctx.html = bounce_parse_kept.html;
 	ctx.header_text = bounce_parse_kept.header_text;
 	ctx.part_raw_content_type = bounce_parse_kept.raw_content_type;
