@@ -35,7 +35,17 @@ struct bounce_keyword {
 	unsigned int next_same;
 };
 
+/* a node where keywords end, for a phrase set's scan */
+struct bounce_state_output {
+	/* the first keyword ending at the node (others via next_same) */
+	unsigned int keyword;
+	/* the next such node on the failure chain, or NO_OUTPUT */
+	unsigned int next;
+};
+#define NO_OUTPUT UINT_MAX
+
 struct bounce_phrase_set {
+	/* the trie; a phrase set frees it once its states are built */
 	ARRAY_TYPE(bounce_ac_node) nodes;
 	/* array_front_modifiable(&nodes), refreshed when nodes grows */
 	struct bounce_ac_node *node_base;
@@ -72,6 +82,9 @@ struct bounce_phrase_set {
 	   node structs. */
 	uint32_t *states;
 	unsigned int states_count;
+	/* what a state with BOUNCE_STATE_OUTPUT reports */
+	struct bounce_state_output *outputs;
+	unsigned int outputs_count;
 };
 
 struct bounce_phrase_scan {
@@ -213,9 +226,8 @@ static void ac_link(struct bounce_phrase_set *set)
 	array_free(&queue);
 }
 
-/* The trie grew by doubling: keep the nodes in a buffer of their own
-   size (a quarter less for the phrase rules' trie), for the process's
-   lifetime. */
+/* The trie grew by doubling: a literal set keeps its nodes for the
+   process's lifetime, in a buffer of their own size. */
 static void ac_compact(struct bounce_phrase_set *set)
 {
 	ARRAY_TYPE(bounce_ac_node) nodes;
@@ -253,11 +265,12 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
    not of the class in the head (the failure link). The single child of
    such a node has its record right after, so going on costs no load. */
 #define BOUNCE_STATE_ROW 0x80000000U
-/* some keyword ends here or on the failure chain */
+/* some keyword ends here or on the failure chain: the head has the
+   index of the first node of the chain where one does in outputs[] */
 #define BOUNCE_STATE_OUTPUT 0x40000000U
-/* the node's index, for the keywords */
-#define BOUNCE_STATE_NODE_SHIFT 9
-#define BOUNCE_STATE_NODE_MAX (BOUNCE_STATE_OUTPUT >> BOUNCE_STATE_NODE_SHIFT)
+#define BOUNCE_STATE_OUTPUT_SHIFT 9
+#define BOUNCE_STATE_OUTPUT_MAX \
+	(BOUNCE_STATE_OUTPUT >> BOUNCE_STATE_OUTPUT_SHIFT)
 /* the byte class that goes on; no class for a node without children */
 #define BOUNCE_STATE_CLASS_MASK 0x1ffU
 #define BOUNCE_STATE_CLASS_NONE BOUNCE_STATE_CLASS_MASK
@@ -266,7 +279,11 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 #define BOUNCE_STATE_ROW_DEPTH 1
 
 struct bounce_state_layout {
-	unsigned int *order, *depth, *offset;
+	/* the nodes breadth-first */
+	unsigned int *order;
+	/* per node: depth, record's offset and index in outputs[]
+	   (NO_OUTPUT: no keyword ends at it) */
+	unsigned int *depth, *offset, *output;
 	unsigned char class_byte[256];
 	unsigned int classes;
 };
@@ -357,6 +374,46 @@ static unsigned int bounce_state_place(struct bounce_phrase_set *set,
 	return pos;
 }
 
+/* an entry in outputs[] for each node where keywords end, linked along
+   the output links: the scan reports from these few entries without
+   going back to the nodes */
+static void bounce_state_outputs(struct bounce_phrase_set *set,
+				 struct bounce_state_layout *layout)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	const struct bounce_ac_node *n;
+
+	for (unsigned int node = 0; node < node_count; node++) {
+		layout->output[node] = NO_OUTPUT;
+		if (ac_node(set, node)->keyword != NO_KEYWORD)
+			layout->output[node] = set->outputs_count++;
+	}
+	i_assert(set->outputs_count < BOUNCE_STATE_OUTPUT_MAX);
+	set->outputs = i_new(struct bounce_state_output,
+			     I_MAX(set->outputs_count, 1));
+	for (unsigned int node = 0; node < node_count; node++) {
+		n = ac_node(set, node);
+		if (layout->output[node] == NO_OUTPUT)
+			continue;
+		set->outputs[layout->output[node]].keyword = n->keyword;
+		set->outputs[layout->output[node]].next = n->output == 0 ?
+			NO_OUTPUT : layout->output[n->output];
+	}
+}
+
+static uint32_t bounce_state_head(const struct bounce_phrase_set *set,
+				  const struct bounce_state_layout *layout,
+				  unsigned int node)
+{
+	const struct bounce_ac_node *n = ac_node(set, node);
+	unsigned int output = n->keyword != NO_KEYWORD ? node : n->output;
+
+	if (output == 0)
+		return 0;
+	return BOUNCE_STATE_OUTPUT |
+		layout->output[output] << BOUNCE_STATE_OUTPUT_SHIFT;
+}
+
 static void bounce_state_fill(struct bounce_phrase_set *set,
 			      const struct bounce_state_layout *layout)
 {
@@ -367,9 +424,7 @@ static void bounce_state_fill(struct bounce_phrase_set *set,
 	for (unsigned int node = 0; node < node_count; node++) {
 		n = ac_node(set, node);
 		cell = set->states + layout->offset[node];
-		head = node << BOUNCE_STATE_NODE_SHIFT;
-		if (n->keyword != NO_KEYWORD || n->output != 0)
-			head |= BOUNCE_STATE_OUTPUT;
+		head = bounce_state_head(set, layout, node);
 		if (bounce_state_has_row(set, layout, node)) {
 			cell[0] = head | BOUNCE_STATE_ROW;
 			/* class 0: a byte no keyword contains leads back
@@ -393,20 +448,22 @@ static void bounce_phrase_set_build_states(struct bounce_phrase_set *set)
 	unsigned int node_count = array_count(&set->nodes);
 	struct bounce_state_layout layout;
 
-	i_assert(node_count < BOUNCE_STATE_NODE_MAX);
 	i_zero(&layout);
 	/* on the heap: tens of KiB for the big set (see ac_link()) */
 	layout.order = i_new(unsigned int, node_count);
 	layout.depth = i_new(unsigned int, node_count);
 	layout.offset = i_new(unsigned int, node_count);
+	layout.output = i_new(unsigned int, node_count);
 	bounce_state_classes(set, &layout);
 	bounce_state_order(set, &layout);
 	set->states_count = bounce_state_place(set, &layout);
 	set->states = i_new(uint32_t, set->states_count);
+	bounce_state_outputs(set, &layout);
 	bounce_state_fill(set, &layout);
 	i_free(layout.order);
 	i_free(layout.depth);
 	i_free(layout.offset);
+	i_free(layout.output);
 }
 
 struct bounce_phrase_set *
@@ -419,8 +476,11 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 	T_BEGIN {
 		ac_link(set);
 	} T_END;
-	ac_compact(set);
 	bounce_phrase_set_build_states(set);
+	/* the scan needs only the states, the outputs and the keywords:
+	   the trie (the set's biggest part) goes */
+	array_free(&set->nodes);
+	set->node_base = NULL;
 	return set;
 }
 
@@ -528,12 +588,14 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	if (set == NULL)
 		return;
 	*_set = NULL;
-	array_free(&set->nodes);
+	if (array_is_created(&set->nodes))
+		array_free(&set->nodes);
 	array_free(&set->keywords);
 	i_free(set->phrase_parts);
 	i_free(set->multi_slot);
 	i_free(set->dfa);
 	i_free(set->states);
+	i_free(set->outputs);
 	i_free(set);
 }
 
@@ -578,15 +640,17 @@ static void bounce_phrase_keyword_hit(struct bounce_phrase_scan *scan,
 		bounce_phrase_found(scan, kw->phrase);
 }
 
+/* the keywords of outputs[output] and of the rest of its chain end at
+   offset end */
 static void bounce_phrase_report(struct bounce_phrase_scan *scan,
-				 unsigned int node, size_t end)
+				 unsigned int output, size_t end)
 {
 	const struct bounce_phrase_set *set = scan->set;
 	const struct bounce_keyword *kw;
 	unsigned int k;
 
-	for (; node != 0; node = ac_node(set, node)->output) {
-		for (k = ac_node(set, node)->keyword; k != NO_KEYWORD;
+	for (; output != NO_OUTPUT; output = set->outputs[output].next) {
+		for (k = set->outputs[output].keyword; k != NO_KEYWORD;
 		     k = kw->next_same) {
 			kw = array_idx(&set->keywords, k);
 			bounce_phrase_keyword_hit(scan, kw, end);
@@ -631,7 +695,7 @@ static void bounce_phrase_scan_text(struct bounce_phrase_scan *scan,
 		if ((head & BOUNCE_STATE_OUTPUT) != 0) {
 			bounce_phrase_report(scan,
 				(head & ~(BOUNCE_STATE_ROW | BOUNCE_STATE_OUTPUT)) >>
-				BOUNCE_STATE_NODE_SHIFT, p - text);
+				BOUNCE_STATE_OUTPUT_SHIFT, p - text);
 		}
 	}
 }
