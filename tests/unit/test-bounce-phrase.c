@@ -246,6 +246,25 @@ static void assert_match_naive(const struct bounce_phrase_set *set,
 	}
 }
 
+static void test_tiny_sets(void **state ATTR_UNUSED)
+{
+	/* the root has a single child (a row all the same: the failure
+	   steps end there) or none at all */
+	static const char *const one[] = { "ab" };
+	struct bounce_phrase_set *set = bounce_phrase_set_create(one, 1);
+	bool m[1];
+
+	assert_int_equal(bounce_phrase_set_match(set, "aab", m), 1);
+	assert_true(m[0]);
+	assert_int_equal(bounce_phrase_set_match(set, "ba a-b", m), 0);
+	assert_false(m[0]);
+	bounce_phrase_set_free(&set);
+
+	set = bounce_phrase_set_create(NULL, 0);
+	assert_int_equal(bounce_phrase_set_match(set, "anything", m), 0);
+	bounce_phrase_set_free(&set);
+}
+
 static void test_random_small(void **state ATTR_UNUSED)
 {
 	/* a small alphabet: the phrases share prefixes and suffixes, so
@@ -380,6 +399,7 @@ int main(void)
 		test_case(test_adversarial),
 		test_case(test_phrase_valid),
 		test_case(test_table_invariants),
+		test_case(test_tiny_sets),
 		test_case(test_random_small),
 		test_case(test_random_table),
 		test_case(test_literal),
