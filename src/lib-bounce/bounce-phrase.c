@@ -265,8 +265,8 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
    not of the class in the head (the failure link). The single child of
    such a node has its record right after, so going on costs no load. */
 #define BOUNCE_STATE_ROW 0x80000000U
-/* some keyword ends here or on the failure chain: the head has the
-   index of the first node of the chain where one does in outputs[] */
+/* some keyword ends here or further along the failure chain; the head
+   then holds the index in outputs[] of the first node where one does */
 #define BOUNCE_STATE_OUTPUT 0x40000000U
 #define BOUNCE_STATE_OUTPUT_SHIFT 9
 #define BOUNCE_STATE_OUTPUT_MAX \
