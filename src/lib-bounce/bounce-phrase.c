@@ -35,7 +35,17 @@ struct bounce_keyword {
 	unsigned int next_same;
 };
 
+/* a node where keywords end, for a phrase set's scan */
+struct bounce_state_output {
+	/* the first keyword ending at the node (others via next_same) */
+	unsigned int keyword;
+	/* the next such node on the failure chain, or NO_OUTPUT */
+	unsigned int next;
+};
+#define NO_OUTPUT UINT_MAX
+
 struct bounce_phrase_set {
+	/* the trie; a phrase set frees it once its states are built */
 	ARRAY_TYPE(bounce_ac_node) nodes;
 	/* array_front_modifiable(&nodes), refreshed when nodes grows */
 	struct bounce_ac_node *node_base;
@@ -62,12 +72,19 @@ struct bounce_phrase_set {
 	uint16_t *dfa;
 	unsigned char byte_class[256];
 	unsigned int root_next[256];
-	/* phrase sets: the shallowest nodes' transitions as full rows over
-	   the byte classes (dense[dense_row[node] + byte_class[c]]),
-	   dense_row[node] is UINT_MAX for the other nodes. A scan spends
-	   most of its steps near the root, where nodes have many children
-	   and the sibling lists are long. */
-	unsigned int *dense, *dense_row;
+	/* phrase sets: the automaton as one array of cells, a state being
+	   the offset of its record (see bounce_phrase_set_build_states()).
+	   Nine nodes in ten have a single child, so a full row per node
+	   would be mostly copies of other rows; a record is a full row only
+	   where a node branches, and otherwise the one byte class that
+	   goes on plus where to go for any other. A scan then reads one or
+	   two cells per step instead of chasing sibling lists through the
+	   node structs. */
+	uint32_t *states;
+	unsigned int states_count;
+	/* what a state with BOUNCE_STATE_OUTPUT reports */
+	struct bounce_state_output *outputs;
+	unsigned int outputs_count;
 };
 
 struct bounce_phrase_scan {
@@ -209,9 +226,8 @@ static void ac_link(struct bounce_phrase_set *set)
 	array_free(&queue);
 }
 
-/* The trie grew by doubling: keep the nodes in a buffer of their own
-   size (a quarter less for the phrase rules' trie), for the process's
-   lifetime. */
+/* The trie grew by doubling: a literal set keeps its nodes for the
+   process's lifetime, in a buffer of their own size. */
 static void ac_compact(struct bounce_phrase_set *set)
 {
 	ARRAY_TYPE(bounce_ac_node) nodes;
@@ -243,73 +259,211 @@ static struct bounce_phrase_set *bounce_phrase_set_alloc(unsigned int count)
 	return set;
 }
 
-/* The dense rows of a phrase set take at most this many cells (4 bytes
-   each): the root and the nodes one and most of two bytes deep. */
-#define BOUNCE_DENSE_MAX_CELLS (16 * 1024)
+/* A state's record: a head cell, then either a cell per byte class
+   (the state reached by a byte of that class) for a branching node, or
+   one cell for the others: the state to retry the byte in when it is
+   not of the class in the head (the failure link). The single child of
+   such a node has its record right after, so going on costs no load. */
+#define BOUNCE_STATE_ROW 0x80000000U
+/* some keyword ends here or further along the failure chain; the head
+   then holds the index in outputs[] of the first node where one does */
+#define BOUNCE_STATE_OUTPUT 0x40000000U
+#define BOUNCE_STATE_OUTPUT_SHIFT 9
+#define BOUNCE_STATE_OUTPUT_MAX \
+	(BOUNCE_STATE_OUTPUT >> BOUNCE_STATE_OUTPUT_SHIFT)
+/* the byte class that goes on; no class for a node without children */
+#define BOUNCE_STATE_CLASS_MASK 0x1ffU
+#define BOUNCE_STATE_CLASS_NONE BOUNCE_STATE_CLASS_MASK
+/* nodes this shallow get a row even with one child: a scan spends most
+   of its steps near the root, and a row saves a failure step there */
+#define BOUNCE_STATE_ROW_DEPTH 1
 
-static void bounce_phrase_set_build_dense(struct bounce_phrase_set *set)
+struct bounce_state_layout {
+	/* the nodes breadth-first */
+	unsigned int *order;
+	/* per node: depth, record's offset and index in outputs[]
+	   (NO_OUTPUT: no keyword ends at it) */
+	unsigned int *depth, *offset, *output;
+	unsigned char class_byte[256];
+	unsigned int classes;
+};
+
+static unsigned int ac_child_count(const struct bounce_phrase_set *set,
+				   unsigned int node)
+{
+	unsigned int count = 0;
+
+	for (unsigned int child = ac_node(set, node)->first_child;
+	     child != 0; child = ac_node(set, child)->next_sibling)
+		count++;
+	return count;
+}
+
+static bool bounce_state_has_row(const struct bounce_phrase_set *set,
+				 const struct bounce_state_layout *layout,
+				 unsigned int node)
+{
+	return layout->depth[node] <= BOUNCE_STATE_ROW_DEPTH ||
+		ac_child_count(set, node) > 1;
+}
+
+/* a class per byte that some keyword contains (the folded text and the
+   phrases are lower-case); class 0 is every other byte */
+static void bounce_state_classes(struct bounce_phrase_set *set,
+				 struct bounce_state_layout *layout)
 {
 	unsigned int node_count = array_count(&set->nodes);
-	unsigned char class_byte[256];
-	unsigned int classes = 1, rows, head = 0, node, child;
-	ARRAY(unsigned int) queue;
 
-	/* a class per byte that some keyword contains (the folded text
-	   and the phrases are lower-case) */
+	layout->classes = 1;
 	for (unsigned int n = 1; n < node_count; n++) {
 		unsigned char c = ac_node(set, n)->c;
 
 		if (set->byte_class[c] != 0)
 			continue;
-		i_assert(classes < 256);
-		class_byte[classes] = c;
-		set->byte_class[c] = classes++;
+		i_assert(layout->classes < 256);
+		layout->class_byte[layout->classes] = c;
+		set->byte_class[c] = layout->classes++;
 	}
-	rows = I_MAX(BOUNCE_DENSE_MAX_CELLS / classes, 1);
-	set->dense = i_new(unsigned int, I_MIN(rows, node_count) * classes);
-	set->dense_row = i_new(unsigned int, node_count);
-	for (unsigned int n = 0; n < node_count; n++)
-		set->dense_row[n] = UINT_MAX;
+}
 
-	/* breadth-first from the root, while there is room */
-	t_array_init(&queue, I_MIN(rows, node_count));
-	node = 0;
-	array_push_back(&queue, &node);
-	while (head < array_count(&queue)) {
-		node = *array_idx(&queue, head);
-		set->dense_row[node] = head * classes;
-		/* class 0: a byte no keyword contains leads back to the
-		   root (the row is zeroed) */
-		for (unsigned int k = 1; k < classes; k++) {
-			set->dense[head * classes + k] =
-				ac_goto(set, node, class_byte[k]);
-		}
-		head++;
+/* the nodes breadth-first, with their depths */
+static void bounce_state_order(struct bounce_phrase_set *set,
+			       struct bounce_state_layout *layout)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned int tail = 1, node, child;
+
+	layout->order[0] = 0;
+	layout->depth[0] = 0;
+	for (unsigned int head = 0; head < node_count; head++) {
+		node = layout->order[head];
 		for (child = ac_node(set, node)->first_child; child != 0;
 		     child = ac_node(set, child)->next_sibling) {
-			if (array_count(&queue) < rows)
-				array_push_back(&queue, &child);
+			layout->depth[child] = layout->depth[node] + 1;
+			layout->order[tail++] = child;
+		}
+	}
+	i_assert(tail == node_count);
+}
+
+/* Offsets breadth-first, except that a node without a row is followed
+   by its child: a chain of such nodes is one run of records, read in
+   order as a scan goes along it. Returns the cells needed. */
+static unsigned int bounce_state_place(struct bounce_phrase_set *set,
+				       struct bounce_state_layout *layout)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned int pos = 0, node;
+
+	for (unsigned int n = 0; n < node_count; n++)
+		layout->offset[n] = UINT_MAX;
+	for (unsigned int i = 0; i < node_count; i++) {
+		node = layout->order[i];
+		while (layout->offset[node] == UINT_MAX) {
+			layout->offset[node] = pos;
+			if (bounce_state_has_row(set, layout, node)) {
+				pos += 1 + layout->classes;
+				break;
+			}
+			pos += 2;
+			node = ac_node(set, node)->first_child;
+			if (node == 0)
+				break;
+		}
+	}
+	return pos;
+}
+
+/* an entry in outputs[] for each node where keywords end, linked along
+   the output links: the scan reports from these few entries without
+   going back to the nodes */
+static void bounce_state_outputs(struct bounce_phrase_set *set,
+				 struct bounce_state_layout *layout)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	const struct bounce_ac_node *n;
+
+	for (unsigned int node = 0; node < node_count; node++) {
+		layout->output[node] = NO_OUTPUT;
+		if (ac_node(set, node)->keyword != NO_KEYWORD)
+			layout->output[node] = set->outputs_count++;
+	}
+	i_assert(set->outputs_count < BOUNCE_STATE_OUTPUT_MAX);
+	set->outputs = i_new(struct bounce_state_output,
+			     I_MAX(set->outputs_count, 1));
+	for (unsigned int node = 0; node < node_count; node++) {
+		n = ac_node(set, node);
+		if (layout->output[node] == NO_OUTPUT)
+			continue;
+		set->outputs[layout->output[node]].keyword = n->keyword;
+		set->outputs[layout->output[node]].next = n->output == 0 ?
+			NO_OUTPUT : layout->output[n->output];
+	}
+}
+
+static uint32_t bounce_state_head(const struct bounce_phrase_set *set,
+				  const struct bounce_state_layout *layout,
+				  unsigned int node)
+{
+	const struct bounce_ac_node *n = ac_node(set, node);
+	unsigned int output = n->keyword != NO_KEYWORD ? node : n->output;
+
+	if (output == 0)
+		return 0;
+	return BOUNCE_STATE_OUTPUT |
+		layout->output[output] << BOUNCE_STATE_OUTPUT_SHIFT;
+}
+
+static void bounce_state_fill(struct bounce_phrase_set *set,
+			      const struct bounce_state_layout *layout)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	const struct bounce_ac_node *n;
+	uint32_t *cell, head;
+
+	for (unsigned int node = 0; node < node_count; node++) {
+		n = ac_node(set, node);
+		cell = set->states + layout->offset[node];
+		head = bounce_state_head(set, layout, node);
+		if (bounce_state_has_row(set, layout, node)) {
+			cell[0] = head | BOUNCE_STATE_ROW;
+			/* class 0: a byte no keyword contains leads back
+			   to the root, at offset 0 */
+			cell[1] = 0;
+			for (unsigned int k = 1; k < layout->classes; k++) {
+				cell[1 + k] = layout->offset[
+					ac_goto(set, node, layout->class_byte[k])];
+			}
+		} else {
+			cell[0] = head | (n->first_child == 0 ?
+				BOUNCE_STATE_CLASS_NONE :
+				set->byte_class[ac_node(set, n->first_child)->c]);
+			cell[1] = layout->offset[n->fail];
 		}
 	}
 }
 
-/* ac_goto() through the dense rows where a node has one; the root
-   always has one, so the failure chain ends there */
-static unsigned int ac_step(const struct bounce_phrase_set *set,
-			    unsigned int node, unsigned char c)
+static void bounce_phrase_set_build_states(struct bounce_phrase_set *set)
 {
-	unsigned int child;
+	unsigned int node_count = array_count(&set->nodes);
+	struct bounce_state_layout layout;
 
-	for (;;) {
-		if (set->dense_row[node] != UINT_MAX) {
-			return set->dense[set->dense_row[node] +
-					  set->byte_class[c]];
-		}
-		child = ac_child(set, node, c);
-		if (child != 0)
-			return child;
-		node = ac_node(set, node)->fail;
-	}
+	i_zero(&layout);
+	/* on the heap: tens of KiB for the big set (see ac_link()) */
+	layout.order = i_new(unsigned int, node_count);
+	layout.depth = i_new(unsigned int, node_count);
+	layout.offset = i_new(unsigned int, node_count);
+	layout.output = i_new(unsigned int, node_count);
+	bounce_state_classes(set, &layout);
+	bounce_state_order(set, &layout);
+	set->states_count = bounce_state_place(set, &layout);
+	set->states = i_new(uint32_t, set->states_count);
+	bounce_state_outputs(set, &layout);
+	bounce_state_fill(set, &layout);
+	i_free(layout.order);
+	i_free(layout.depth);
+	i_free(layout.offset);
+	i_free(layout.output);
 }
 
 struct bounce_phrase_set *
@@ -321,9 +475,12 @@ bounce_phrase_set_create(const char *const *phrases, unsigned int count)
 		ac_add_phrase(set, phrases[i], i);
 	T_BEGIN {
 		ac_link(set);
-		bounce_phrase_set_build_dense(set);
 	} T_END;
-	ac_compact(set);
+	bounce_phrase_set_build_states(set);
+	/* the scan needs only the states, the outputs and the keywords:
+	   the trie (the set's biggest part) goes */
+	array_free(&set->nodes);
+	set->node_base = NULL;
 	return set;
 }
 
@@ -431,13 +588,14 @@ void bounce_phrase_set_free(struct bounce_phrase_set **_set)
 	if (set == NULL)
 		return;
 	*_set = NULL;
-	array_free(&set->nodes);
+	if (array_is_created(&set->nodes))
+		array_free(&set->nodes);
 	array_free(&set->keywords);
 	i_free(set->phrase_parts);
 	i_free(set->multi_slot);
 	i_free(set->dfa);
-	i_free(set->dense);
-	i_free(set->dense_row);
+	i_free(set->states);
+	i_free(set->outputs);
 	i_free(set);
 }
 
@@ -482,15 +640,17 @@ static void bounce_phrase_keyword_hit(struct bounce_phrase_scan *scan,
 		bounce_phrase_found(scan, kw->phrase);
 }
 
+/* the keywords of outputs[output] and of the rest of its chain end at
+   offset end */
 static void bounce_phrase_report(struct bounce_phrase_scan *scan,
-				 unsigned int node, size_t end)
+				 unsigned int output, size_t end)
 {
 	const struct bounce_phrase_set *set = scan->set;
 	const struct bounce_keyword *kw;
 	unsigned int k;
 
-	for (; node != 0; node = ac_node(set, node)->output) {
-		for (k = ac_node(set, node)->keyword; k != NO_KEYWORD;
+	for (; output != NO_OUTPUT; output = set->outputs[output].next) {
+		for (k = set->outputs[output].keyword; k != NO_KEYWORD;
 		     k = kw->next_same) {
 			kw = array_idx(&set->keywords, k);
 			bounce_phrase_keyword_hit(scan, kw, end);
@@ -505,17 +665,49 @@ unsigned int bounce_phrase_set_match(const struct bounce_phrase_set *set,
 		bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN), matched);
 }
 
+/* A step per byte of the text, plus a failure step for each byte that a
+   node without a row doesn't go on with. A failure step makes the state
+   shallower and a byte makes it at most one deeper, so there are never
+   more failure steps than bytes. */
+static void bounce_phrase_scan_text(struct bounce_phrase_scan *scan,
+				    const char *folded)
+{
+	const struct bounce_phrase_set *set = scan->set;
+	const uint32_t *states = set->states;
+	const unsigned char *text = (const unsigned char *)folded, *p;
+	uint32_t state = 0, head = states[0];
+	unsigned int k;
+
+	for (p = text; *p != '\0'; ) {
+		k = set->byte_class[*p];
+		if ((head & BOUNCE_STATE_ROW) != 0)
+			state = states[state + 1 + k];
+		else if ((head & BOUNCE_STATE_CLASS_MASK) == k)
+			state += 2;
+		else {
+			/* retry the byte in the failure state */
+			state = states[state + 1];
+			head = states[state];
+			continue;
+		}
+		p++;
+		head = states[state];
+		if ((head & BOUNCE_STATE_OUTPUT) != 0) {
+			bounce_phrase_report(scan,
+				(head & ~(BOUNCE_STATE_ROW | BOUNCE_STATE_OUTPUT)) >>
+				BOUNCE_STATE_OUTPUT_SHIFT, p - text);
+		}
+	}
+}
+
 unsigned int
 bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
 			       const char *folded, bool *matched)
 {
 	struct bounce_phrase_scan scan;
-	const struct bounce_ac_node *n;
-	unsigned int state = 0;
-	size_t i;
 
 	/* a set of phrases (bounce_phrase_set_create()), not of needles */
-	i_assert(set->dense_row != NULL);
+	i_assert(set->states != NULL);
 	memset(matched, 0, sizeof(*matched) * set->phrase_count);
 	if (folded == NULL)
 		return 0;
@@ -525,13 +717,7 @@ bounce_phrase_set_match_folded(const struct bounce_phrase_set *set,
 	scan.matched = matched;
 	scan.progress = t_new(unsigned int, I_MAX(set->multi_count, 1));
 	scan.last_end = t_new(size_t, I_MAX(set->multi_count, 1));
-
-	for (i = 0; folded[i] != '\0'; i++) {
-		state = ac_step(set, state, (unsigned char)folded[i]);
-		n = ac_node(set, state);
-		if (n->keyword != NO_KEYWORD || n->output != 0)
-			bounce_phrase_report(&scan, state, i + 1);
-	}
+	bounce_phrase_scan_text(&scan, folded);
 	return scan.matched_count;
 }
 

@@ -218,6 +218,118 @@ static void test_table_invariants(void **state ATTR_UNUSED)
 	bounce_phrase_set_free(&set);
 }
 
+/* deterministic pseudo-random numbers below n */
+static unsigned int test_random(unsigned int *seed, unsigned int n)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return (*seed >> 16) % n;
+}
+
+/* Every gap-free phrase is found exactly when it is a substring of the
+   folded text: the automaton's states, branching or not, and its
+   failure steps must agree with strstr(). */
+static void assert_match_naive(const struct bounce_phrase_set *set,
+			       const char *const *phrases, unsigned int count,
+			       const char *text)
+{
+	const char *folded = bounce_phrase_fold(text, BOUNCE_PHRASE_MAX_SCAN);
+	bool *m = t_new(bool, count);
+
+	(void)bounce_phrase_set_match_folded(set, folded, m);
+	for (unsigned int i = 0; i < count; i++) {
+		if (strstr(phrases[i], " * ") != NULL)
+			continue;
+		if (m[i] != (strstr(folded, phrases[i]) != NULL)) {
+			fail_msg("phrase '%s' %s in '%s'", phrases[i],
+				 m[i] ? "wrongly found" : "missed", folded);
+		}
+	}
+}
+
+static void test_tiny_sets(void **state ATTR_UNUSED)
+{
+	/* the root has a single child (a row all the same: the failure
+	   steps end there) or none at all */
+	static const char *const one[] = { "ab" };
+	struct bounce_phrase_set *set = bounce_phrase_set_create(one, 1);
+	bool m[1];
+
+	assert_int_equal(bounce_phrase_set_match(set, "aab", m), 1);
+	assert_true(m[0]);
+	assert_int_equal(bounce_phrase_set_match(set, "ba a-b", m), 0);
+	assert_false(m[0]);
+	bounce_phrase_set_free(&set);
+
+	set = bounce_phrase_set_create(NULL, 0);
+	assert_int_equal(bounce_phrase_set_match(set, "anything", m), 0);
+	bounce_phrase_set_free(&set);
+}
+
+static void test_random_small(void **state ATTR_UNUSED)
+{
+	/* a small alphabet: the phrases share prefixes and suffixes, so
+	   the trie has both long chains and branching nodes and a scan
+	   takes many failure steps; 'd' is in no phrase */
+	const char *alphabet = "aab ", *text_alphabet = "aabb cd";
+	const char *phrases[40];
+	struct bounce_phrase_set *set;
+	unsigned int seed = 7;
+	string_t *str;
+
+	for (unsigned int i = 0; i < N_ELEMENTS(phrases); i++) {
+		str = t_str_new(16);
+		str_append_c(str, 'a' + test_random(&seed, 3));
+		for (unsigned int len = test_random(&seed, 10); len > 0; len--)
+			str_append_c(str, alphabet[test_random(&seed, 4)]);
+		str_append_c(str, 'a' + test_random(&seed, 3));
+		phrases[i] = str_c(str);
+	}
+	set = bounce_phrase_set_create(phrases, N_ELEMENTS(phrases));
+	str = t_str_new(128);
+	for (unsigned int n = 0; n < 1000; n++) {
+		str_truncate(str, 0);
+		for (unsigned int len = test_random(&seed, 80); len > 0; len--)
+			str_append_c(str, text_alphabet[test_random(&seed, 7)]);
+		assert_match_naive(set, phrases, N_ELEMENTS(phrases),
+				   str_c(str));
+	}
+	bounce_phrase_set_free(&set);
+}
+
+static void test_random_table(void **state ATTR_UNUSED)
+{
+	/* the built-in table, on texts spliced from pieces of its
+	   phrases: near misses everywhere */
+	static const char *const joints[] = { "", " ", "x", "\x7f", "-" };
+	const unsigned int count = bounce_phrase_rules_count;
+	const char **phrases = t_new(const char *, count);
+	struct bounce_phrase_set *set;
+	string_t *str = t_str_new(256);
+	unsigned int seed = 11;
+
+	for (unsigned int i = 0; i < count; i++)
+		phrases[i] = bounce_phrase_rules[i].phrase;
+	set = bounce_phrase_set_create(phrases, count);
+	for (unsigned int n = 0; n < 300; n++) {
+		str_truncate(str, 0);
+		for (unsigned int pieces = 1 + test_random(&seed, 6);
+		     pieces > 0; pieces--) {
+			const char *phrase = phrases[test_random(&seed, count)];
+			size_t len = strlen(phrase);
+			size_t start = test_random(&seed, len / 2 + 1);
+
+			str_append_data(str, phrase + start,
+				test_random(&seed, len - start) + 1);
+			str_append(str, joints[test_random(&seed,
+				N_ELEMENTS(joints))]);
+		}
+		T_BEGIN {
+			assert_match_naive(set, phrases, count, str_c(str));
+		} T_END;
+	}
+	bounce_phrase_set_free(&set);
+}
+
 /* what bounce_phrase_set_find_first() must answer: try each needle in
    order with a plain case-insensitive (ASCII) substring search */
 static int naive_find_first(const char *const *needles, unsigned int count,
@@ -287,6 +399,9 @@ int main(void)
 		test_case(test_adversarial),
 		test_case(test_phrase_valid),
 		test_case(test_table_invariants),
+		test_case(test_tiny_sets),
+		test_case(test_random_small),
+		test_case(test_random_table),
 		test_case(test_literal),
 	};
 	return test_run_group(tests);
