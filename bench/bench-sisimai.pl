@@ -1,9 +1,12 @@
 #!/usr/bin/perl
-# bench-sisimai.pl [-r ROUNDS] FILE...: Sisimai's messages per CPU second
+# bench-sisimai.pl [-r ROUNDS] [-t MIN_MSECS] FILE...: Sisimai's messages
+# per CPU second
 # over the same files bench-classify reads, as the reference the
 # classifier is compared to. Like bench-classify, the files are read into
-# memory first and only the analysis is timed; each round is one pass over
-# all files, and the median round is reported. Sisimai->make() is given a
+# memory first and only the analysis is timed; each round is as many
+# passes over all files as fit in MIN_MSECS of CPU (at least one: the
+# CPU clock counts in 10 ms ticks, so a round of one 0.2 s pass is only
+# good to 5%), and the median round is reported. Sisimai->make() is given a
 # reference to the message text (its in-memory reader), so no file I/O is
 # in the loop.
 use strict;
@@ -11,9 +14,10 @@ use warnings;
 use Getopt::Std;
 use Sisimai;
 
-my %opt = (r => 3);
-getopts('r:', \%opt) or die "usage: $0 [-r ROUNDS] FILE...\n";
-die "usage: $0 [-r ROUNDS] FILE...\n" unless @ARGV;
+my %opt = (r => 3, t => 0);
+my $usage = "usage: $0 [-r ROUNDS] [-t MIN_MSECS] FILE...\n";
+getopts('r:t:', \%opt) or die $usage;
+die $usage unless @ARGV;
 
 my @messages;
 for my $path (@ARGV) {
@@ -39,10 +43,14 @@ my $recipients = one_pass();
 my @rates;
 for (1 .. $opt{r}) {
     my $start = cpu_seconds();
-    one_pass();
-    my $elapsed = cpu_seconds() - $start;
+    my ($passes, $elapsed) = (0, 0);
+    do {
+        one_pass();
+        $passes++;
+        $elapsed = cpu_seconds() - $start;
+    } while ($elapsed < $opt{t} / 1000);
     $elapsed = 1e-6 if $elapsed <= 0;
-    push @rates, scalar(@messages) / $elapsed;
+    push @rates, $passes * scalar(@messages) / $elapsed;
 }
 @rates = sort { $a <=> $b } @rates;
 my $median = @rates % 2 ? $rates[$#rates / 2] :

@@ -24,11 +24,11 @@ summary=$BENCH_OUT/summary.txt
 : > "$summary"
 
 if [ "$quick" = 1 ]; then
-	rounds=3 min_ms=100 sisimai_rounds=1 sisimai_pairs=3 dsn_count=500 doveadm_repeat=3
+	rounds=3 min_ms=100 sisimai_rounds=1 sisimai_pairs=3 pair_ms=200 dsn_count=500 doveadm_repeat=3
 	delivery_rounds=1
 	rows=100000 addresses=20000 memory_mb=10
 else
-	rounds=7 min_ms=300 sisimai_rounds=3 sisimai_pairs=9 dsn_count=5000 doveadm_repeat=20
+	rounds=7 min_ms=300 sisimai_rounds=3 sisimai_pairs=9 pair_ms=1000 dsn_count=5000 doveadm_repeat=20
 	delivery_rounds=3
 	rows=1000000 addresses=200000 memory_mb=50
 fi
@@ -114,10 +114,10 @@ sisimai_taking_turns() {
 	for pair in $(seq $sisimai_pairs); do
 		for turn in 1 2; do
 			if [ $(( (pair + turn) % 2 )) = 0 ]; then
-				c=$("$top_builddir/bench/bench-classify" -r 1 -t $min_ms -m classify "$@" |
+				c=$("$top_builddir/bench/bench-classify" -r 1 -t $pair_ms -m classify "$@" |
 					sed -n 's/^classify *median *\([0-9]*\) .*/\1/p')
 			else
-				s=$(perl "$top_srcdir/bench/bench-sisimai.pl" -r 1 "$@" |
+				s=$(perl "$top_srcdir/bench/bench-sisimai.pl" -r 1 -t $pair_ms "$@" |
 					sed -n 's/^RESULT .*sisimai_msgs_per_sec=\([0-9.]*\).*/\1/p')
 			fi
 		done
@@ -134,7 +134,7 @@ sisimai_taking_turns() {
 if wanted sisimai; then
 	section "Sisimai over the same files (bench-sisimai.pl)"
 	if perl -MSisimai -e 1 2>/dev/null; then
-		record perl "$top_srcdir/bench/bench-sisimai.pl" -r $sisimai_rounds "$@"
+		record perl "$top_srcdir/bench/bench-sisimai.pl" -r $sisimai_rounds -t $pair_ms "$@"
 		section "classifier and Sisimai taking turns ($sisimai_pairs pairs)"
 		sisimai_taking_turns "$@"
 	else
