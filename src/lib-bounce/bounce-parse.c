@@ -910,12 +910,12 @@ static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
 	ctx->part_decoder_fed = TRUE;
 }
 
-/* The decoder reads a body in the charset of the first Content-Type,
-   as it parses it: does it read this part's as UTF-8 (no charset, or
-   UTF-8 or US-ASCII)? Parsed as the decoder parses it, because it
-   decides how non-ASCII text is read; called only for bodies in
-   quoted-printable or base64, which the decoder would parse the value
-   for anyway. */
+/* Does the decoder read this part's body as UTF-8: no charset, UTF-8 or
+   US-ASCII? The first Content-Type is parsed here as the decoder parses
+   it, not scanned (a scan may take another parameter for the charset),
+   since the answer decides how non-ASCII text is read. Only for bodies
+   in quoted-printable or base64, whose Content-Type the decoder would
+   parse anyway. */
 static bool bounce_part_charset_is_utf8(const struct bounce_parse_context *ctx)
 {
 	struct rfc822_parser_context parser;
