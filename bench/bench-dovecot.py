@@ -622,6 +622,14 @@ def cmd_memory(args):
         d = with_.get(name, 0) - without.get(name, 0)
         if abs(d) >= 16:
             print("  %+6d KiB  %s" % (d, name))
+    # and what importing the spool adds to that (SQLite's code and heap)
+    importing = results["import"][2]
+    print("Rss after the small DSN, by mapping (importing minus with):")
+    for name in sorted(set(with_) | set(importing),
+                       key=lambda n: with_.get(n, 0) - importing.get(n, 0)):
+        d = importing.get(name, 0) - with_.get(name, 0)
+        if abs(d) >= 16:
+            print("  %+6d KiB  %s" % (d, name))
     print("RESULT memory_mb=%d base_hwm_kib=%d plugin_hwm_kib=%d diff_kib=%d"
           " import_diff_kib=%d" %
           (len(data) // 1000000, results[False][1], results[True][1], diff,
