@@ -288,6 +288,34 @@ struct bounce_state_layout {
 	unsigned int classes;
 };
 
+/* A class per byte that some keyword contains (the keywords are
+   lower-case), in set->byte_class, and class_byte[k] a byte of class k;
+   class 0 is every other byte. With fold_upper an upper-case letter
+   shares its lower-case letter's class. Returns the number of classes,
+   or 0 if 256 aren't enough. */
+static unsigned int ac_byte_classes(struct bounce_phrase_set *set,
+				    unsigned char class_byte[256],
+				    bool fold_upper)
+{
+	unsigned int node_count = array_count(&set->nodes);
+	unsigned int classes = 1;
+
+	for (unsigned int n = 1; n < node_count; n++) {
+		unsigned char c = ac_node(set, n)->c;
+
+		if (set->byte_class[c] != 0)
+			continue;
+		if (classes == 256)
+			return 0;
+		class_byte[classes] = c;
+		set->byte_class[c] = classes;
+		if (fold_upper && c >= 'a' && c <= 'z')
+			set->byte_class[c - ('a' - 'A')] = classes;
+		classes++;
+	}
+	return classes;
+}
+
 static unsigned int ac_child_count(const struct bounce_phrase_set *set,
 				   unsigned int node)
 {
@@ -305,25 +333,6 @@ static bool bounce_state_has_row(const struct bounce_phrase_set *set,
 {
 	return layout->depth[node] <= BOUNCE_STATE_ROW_DEPTH ||
 		ac_child_count(set, node) > 1;
-}
-
-/* a class per byte that some keyword contains (the folded text and the
-   phrases are lower-case); class 0 is every other byte */
-static void bounce_state_classes(struct bounce_phrase_set *set,
-				 struct bounce_state_layout *layout)
-{
-	unsigned int node_count = array_count(&set->nodes);
-
-	layout->classes = 1;
-	for (unsigned int n = 1; n < node_count; n++) {
-		unsigned char c = ac_node(set, n)->c;
-
-		if (set->byte_class[c] != 0)
-			continue;
-		i_assert(layout->classes < 256);
-		layout->class_byte[layout->classes] = c;
-		set->byte_class[c] = layout->classes++;
-	}
 }
 
 /* the nodes breadth-first, with their depths */
@@ -454,7 +463,9 @@ static void bounce_phrase_set_build_states(struct bounce_phrase_set *set)
 	layout.depth = i_new(unsigned int, node_count);
 	layout.offset = i_new(unsigned int, node_count);
 	layout.output = i_new(unsigned int, node_count);
-	bounce_state_classes(set, &layout);
+	/* the folded text is lower-case, as the phrases are */
+	layout.classes = ac_byte_classes(set, layout.class_byte, FALSE);
+	i_assert(layout.classes > 0);
 	bounce_state_order(set, &layout);
 	set->states_count = bounce_state_place(set, &layout);
 	set->states = i_new(uint32_t, set->states_count);
@@ -513,23 +524,13 @@ static void bounce_phrase_set_build_dfa(struct bounce_phrase_set *set)
 {
 	unsigned int node_count = array_count(&set->nodes);
 	unsigned char class_byte[256];
-	unsigned int classes = 1, row;
+	unsigned int classes, row;
 
-	/* a class per byte that some needle contains (they are lower-case);
-	   the upper-case letter shares its lower-case letter's class */
-	for (unsigned int n = 1; n < node_count; n++) {
-		unsigned char c = ac_node(set, n)->c;
-
-		if (set->byte_class[c] != 0)
-			continue;
-		if (classes == 256)
-			return;
-		class_byte[classes] = c;
-		set->byte_class[c] = classes;
-		if (c >= 'a' && c <= 'z')
-			set->byte_class[c - ('a' - 'A')] = classes;
-		classes++;
-	}
+	/* the text isn't folded: an upper-case letter shares its
+	   lower-case letter's class */
+	classes = ac_byte_classes(set, class_byte, TRUE);
+	if (classes == 0)
+		return;
 	/* a row per node: the lowest needle, then a cell per class */
 	row = classes + 1;
 	if (node_count * row > BOUNCE_DFA_MAX_CELLS ||
