@@ -359,30 +359,50 @@ bounce_part_kind_from_type(const char *content_type)
 	return BOUNCE_PART_SKIP;
 }
 
+/* A Content-Type value parsed as lib-mail's decoder parses it: its type
+   into type, and the value of the parameter named param (from the data
+   stack), or NULL. Returns -1 if the type doesn't parse; its parameters
+   are not read then. */
+static int bounce_content_type_parse(const unsigned char *value, size_t size,
+				     const char *param, string_t *type,
+				     const char **param_value_r)
+{
+	struct rfc822_parser_context parser;
+	const char *const *params;
+	int ret;
+
+	*param_value_r = NULL;
+	rfc822_parser_init(&parser, value, size, NULL);
+	rfc822_skip_lwsp(&parser);
+	ret = rfc822_parse_content_type(&parser, type);
+	if (ret >= 0) {
+		rfc2231_parse(&parser, &params);
+		for (; *params != NULL; params += 2) {
+			if (strcasecmp(params[0], param) == 0) {
+				*param_value_r = params[1];
+				break;
+			}
+		}
+	}
+	rfc822_parser_deinit(&parser);
+	return ret < 0 ? -1 : 0;
+}
+
 static void
 bounce_parse_root_content_type(struct bounce_mail *mail,
 			       const unsigned char *value, size_t size)
 {
-	struct rfc822_parser_context parser;
-	const char *const *params;
 	string_t *type = t_str_new(64);
+	const char *report_type;
 
-	rfc822_parser_init(&parser, value, size, NULL);
-	rfc822_skip_lwsp(&parser);
-	if (rfc822_parse_content_type(&parser, type) < 0) {
-		rfc822_parser_deinit(&parser);
+	if (bounce_content_type_parse(value, size, "report-type", type,
+				      &report_type) < 0)
 		return;
-	}
 	mail->content_type = p_strdup(mail->pool, t_str_lcase(str_c(type)));
-	rfc2231_parse(&parser, &params);
-	for (; *params != NULL; params += 2) {
-		if (strcasecmp(params[0], "report-type") == 0) {
-			mail->report_type =
-				p_strdup(mail->pool, t_str_lcase(params[1]));
-			break;
-		}
+	if (report_type != NULL) {
+		mail->report_type =
+			p_strdup(mail->pool, t_str_lcase(report_type));
 	}
-	rfc822_parser_deinit(&parser);
 }
 
 /* unfold: the decoder gives the full multi-line value. Most values are
@@ -918,28 +938,17 @@ static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
    parse anyway. */
 static bool bounce_part_charset_is_utf8(const struct bounce_parse_context *ctx)
 {
-	struct rfc822_parser_context parser;
-	const char *const *results;
-	string_t *type;
-	bool utf8 = TRUE;
+	const char *charset;
+	bool utf8;
 
 	if (!ctx->part_content_type_seen)
 		return TRUE;
 	T_BEGIN {
-		rfc822_parser_init(&parser, str_data(ctx->part_raw_content_type),
-				   str_len(ctx->part_raw_content_type), NULL);
-		rfc822_skip_lwsp(&parser);
-		type = t_str_new(64);
-		if (rfc822_parse_content_type(&parser, type) >= 0) {
-			rfc2231_parse(&parser, &results);
-			for (; *results != NULL; results += 2) {
-				if (strcasecmp(results[0], "charset") == 0) {
-					utf8 = charset_is_utf8(results[1]);
-					break;
-				}
-			}
-		}
-		rfc822_parser_deinit(&parser);
+		(void)bounce_content_type_parse(
+			str_data(ctx->part_raw_content_type),
+			str_len(ctx->part_raw_content_type), "charset",
+			t_str_new(64), &charset);
+		utf8 = charset == NULL || charset_is_utf8(charset);
 	} T_END;
 	return utf8;
 }
