@@ -70,7 +70,9 @@ struct bounce_mail {
 	/* the human-readable text: every text/plain part outside the
 	   returned message (and the top-level body of a non-MIME mail),
 	   decoded from QP/base64 and converted to UTF-8, lines ending in
-	   "\n". If there was no text/plain part, HTML converted to text. */
+	   "\n". If there was no text/plain part, HTML converted to text,
+	   unless the delivery-status part gives every recipient a
+	   Diagnostic-Code (see bounce-parse.c). */
 	string_t *text;
 	/* message/delivery-status (or message/global-delivery-status) bodies,
 	   transfer-decoded, lines ending in "\n" */

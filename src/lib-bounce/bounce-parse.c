@@ -53,6 +53,17 @@ static void
 bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 			       ARRAY_TYPE(bounce_mail_header) *headers);
 
+/* An HTML part left unread until the end of the mail shows whether its
+   text is used at all (see bounce_parse_html_later()): what its headers
+   said of its body, kept for reading it then. */
+struct bounce_html_part {
+	struct message_part *part;
+	enum message_cte cte;
+	bool has_cte, content_type_seen, charset_plain;
+	/* raw header values, as bounce_parse_context keeps them */
+	const buffer_t *raw_content_type, *raw_cte;
+};
+
 struct bounce_parse_context {
 	struct bounce_mail *mail;
 	struct message_decoder_context *decoder;
@@ -98,6 +109,9 @@ struct bounce_parse_context {
 	string_t *html;
 	struct mail_html2text *html2text;
 	string_t *header_text;
+	/* the input can be read again: HTML parts wait in html_later */
+	bool input_seekable;
+	ARRAY(struct bounce_html_part) html_later;
 };
 
 /* glibc unloads an iconv module (dlclose) when the last translation
@@ -708,6 +722,42 @@ static void bounce_parse_header_keep(struct bounce_parse_context *ctx,
 				&mail->truncated);
 }
 
+static const buffer_t *bounce_buffer_copy(pool_t pool, const buffer_t *src)
+{
+	buffer_t *copy = buffer_create_dynamic(pool, src->used + 1);
+
+	buffer_append_buf(copy, src, 0, SIZE_MAX);
+	return copy;
+}
+
+/* An HTML part is the text of last resort: its text is used only when
+   the mail has no text part, and no delivery-status part that gives
+   each recipient the receiving server's own words (see
+   bounce_parse_html_needed()). Reading it may cost more than all the
+   rest of the mail (providers' HTML bounces are tens of kB of
+   quoted-printable markup around a few lines), and where it comes
+   first, as the human-readable part of a multipart/report, only the
+   parts after it tell whether it is needed. So when the input can be
+   read again, the part is only noted here, and bounce_parse_html_now()
+   reads it at the end if it is needed. */
+static void bounce_parse_html_later(struct bounce_parse_context *ctx)
+{
+	struct bounce_html_part *html;
+
+	if (!array_is_created(&ctx->html_later))
+		p_array_init(&ctx->html_later, ctx->mail->pool, 2);
+	html = array_append_space(&ctx->html_later);
+	html->part = ctx->part;
+	html->cte = ctx->part_cte;
+	html->has_cte = ctx->part_has_cte;
+	html->content_type_seen = ctx->part_content_type_seen;
+	html->charset_plain = ctx->part_charset_plain;
+	html->raw_content_type = bounce_buffer_copy(ctx->mail->pool,
+						    ctx->part_raw_content_type);
+	html->raw_cte = bounce_buffer_copy(ctx->mail->pool, ctx->part_raw_cte);
+	ctx->kind = BOUNCE_PART_SKIP;
+}
+
 static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 {
 	const char *content_type = !ctx->part_content_type_seen ? NULL :
@@ -741,6 +791,8 @@ static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 		/* the HTML is used only when there is no text part, and
 		   there is one already */
 		ctx->kind = BOUNCE_PART_SKIP;
+	} else if (ctx->kind == BOUNCE_PART_HTML && ctx->input_seekable) {
+		bounce_parse_html_later(ctx);
 	}
 }
 
@@ -1031,6 +1083,97 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		bounce_parse_body(ctx, &output);
 }
 
+/* Read an HTML part that bounce_parse_html_later() noted, from the input
+   again, as bounce_parse_block() would have read it in its turn. */
+static void bounce_parse_html_part(struct bounce_parse_context *ctx,
+				   struct istream *input,
+				   const struct bounce_html_part *html)
+{
+	struct message_part *part = html->part;
+	uoff_t left = part->body_size.physical_size;
+	struct message_block block;
+	const unsigned char *data;
+	size_t size;
+
+	ctx->part = part;
+	ctx->kind = BOUNCE_PART_HTML;
+	ctx->part_cte = html->cte;
+	ctx->part_has_cte = html->has_cte;
+	ctx->part_content_type_seen = html->content_type_seen;
+	ctx->part_charset_plain = html->charset_plain;
+	ctx->part_decoder_fed = FALSE;
+	buffer_set_used_size(ctx->part_raw_content_type, 0);
+	buffer_append_buf(ctx->part_raw_content_type, html->raw_content_type,
+			  0, SIZE_MAX);
+	buffer_set_used_size(ctx->part_raw_cte, 0);
+	buffer_append_buf(ctx->part_raw_cte, html->raw_cte, 0, SIZE_MAX);
+	bounce_parse_body_begin(ctx);
+
+	i_zero(&block);
+	block.part = part;
+	i_stream_seek(input, part->physical_pos +
+		      part->header_size.physical_size);
+	while (left > 0 && str_len(ctx->html) < BOUNCE_MAX_TEXT_SIZE &&
+	       i_stream_read_more(input, &data, &size) > 0) {
+		block.data = data;
+		block.size = I_MIN(size, left);
+		bounce_parse_block(ctx, &block);
+		i_stream_skip(input, block.size);
+		left -= block.size;
+	}
+	if (left > 0)
+		ctx->mail->truncated = TRUE;
+	bounce_parse_part_end(ctx);
+}
+
+/* a delivery-status field's line, at the start of a line */
+static bool bounce_dsn_line_is(const unsigned char *line, size_t size,
+			       const char *field)
+{
+	size_t len = strlen(field);
+
+	return size > len && line[len] == ':' &&
+		i_memcasecmp(line, field, len) == 0;
+}
+
+/* Is the HTML's text needed? Not when there is text, nor when the
+   delivery-status part names recipients and gives each of them a
+   Diagnostic-Code: the HTML of such a report (AOL's, for one) wraps in
+   markup the same facts, and the extractors find them in the report.
+   A report without its diagnostics (a bare 5.0.0, a broken part) still
+   gets the HTML's text. */
+static bool bounce_parse_html_needed(const struct bounce_mail *mail)
+{
+	const unsigned char *p = str_data(mail->delivery_status);
+	const unsigned char *end = p + str_len(mail->delivery_status);
+	const unsigned char *eol;
+	unsigned int recipients = 0, diagnostics = 0;
+
+	if (str_len(mail->text) > 0)
+		return FALSE;
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', end - p)) == NULL)
+			eol = end;
+		if (bounce_dsn_line_is(p, eol - p, "Final-Recipient"))
+			recipients++;
+		else if (bounce_dsn_line_is(p, eol - p, "Diagnostic-Code"))
+			diagnostics++;
+	}
+	return recipients == 0 || diagnostics < recipients;
+}
+
+/* The HTML text is used: read the HTML parts that waited. */
+static void bounce_parse_html_now(struct bounce_parse_context *ctx,
+				  struct istream *input)
+{
+	const struct bounce_html_part *html;
+
+	if (!array_is_created(&ctx->html_later))
+		return;
+	array_foreach(&ctx->html_later, html)
+		bounce_parse_html_part(ctx, input, html);
+}
+
 /* A multipart whose boundary never appears (an MTA that forgot to write
    it) has no parts and no body for the MIME parser, yet its body is the
    bounce. Read it again from the (seekable) stream as plain text, no
@@ -1123,6 +1266,7 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 	ctx.content_type = bounce_parse_kept.content_type;
 
 	limited = i_stream_create_limit(input, max_scan_size);
+	ctx.input_seekable = limited->seekable;
 	/* the parts live as long as the mail's pool, which is freed right
 	   after extraction: a pool of their own cost a zeroed block more
 	   per message. At most BOUNCE_MAX_TOTAL_PARTS of them. */
@@ -1149,8 +1293,12 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 			ctx.mail->truncated = TRUE;
 		ret = 0;
 	}
-	if (str_len(ctx.mail->text) == 0 && str_len(ctx.html) > 0)
+	if (bounce_parse_html_needed(ctx.mail)) {
+		/* see bounce_parse_html_later() */
+		if (ret == 0)
+			bounce_parse_html_now(&ctx, limited);
 		str_append_str(ctx.mail->text, ctx.html);
+	}
 	if (ret == 0)
 		bounce_parse_boundless_multipart(ctx.mail, limited, parts);
 

@@ -8,6 +8,8 @@
 #include "bounce-analyze.h"
 #include "test-bounce-common.h"
 
+#include <unistd.h>
+
 /* The parse step on messages written for these tests: RFC 3464 with one
    and several recipients, missing fields, no DSN at all, broken MIME. */
 
@@ -234,6 +236,30 @@ static struct bounce_mail *test_parse_str(const char *msg, pool_t pool)
 	return mail;
 }
 
+/* The same message through a pipe, an input that can't be read twice
+   (doveadm bounce classify reading stdin) */
+static struct bounce_mail *test_parse_pipe(const char *msg, pool_t pool)
+{
+	struct bounce_mail *mail;
+	struct istream *input;
+	const char *error;
+	int fd[2];
+
+	/* the whole message fits in the pipe before it is read */
+	assert_true(strlen(msg) < 4096);
+	if (pipe(fd) < 0)
+		i_fatal("pipe() failed: %m");
+	if (write_full(fd[1], msg, strlen(msg)) < 0)
+		i_fatal("write(pipe) failed: %m");
+	i_close_fd(&fd[1]);
+	input = i_stream_create_fd_autoclose(&fd[0], 512);
+	assert_false(input->seekable);
+	assert_int_equal(bounce_mail_parse(input, 1024 * 1024, pool, &mail,
+					   &error), 0);
+	i_stream_unref(&input);
+	return mail;
+}
+
 /* multipart/alternative with the text part first: the HTML is not what
    the formats read */
 static void test_text_before_html(void **state ATTR_UNUSED)
@@ -363,6 +389,107 @@ static void test_html_only(void **state ATTR_UNUSED)
 	assert_non_null(strstr(str_c(mail->text),
 			       "Café user@example.org: no such user"));
 	pool_unref(&pool);
+}
+
+/* HTML parts are read after the rest of the mail, from an input that
+   can be read again, as they would have been read in their turn: in the
+   order they came, each with its own charset and transfer encoding, a
+   character cut between two quoted-printable lines put together. */
+static void test_html_parts_read_at_the_end(void **state ATTR_UNUSED)
+{
+	static const char *const msg =
+		TEST_MIXED_HEAD
+		"Content-Type: text/html; charset=utf-8\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"<html><head><style>p { color: red; }</style></head>\n"
+		"<body><p>Zustellung an user@example.org f=C3=\n"
+		"=BCr immer fehlgeschlagen</p></body></html>\n"
+		"--A\n"
+		"Content-Type: image/png\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		"iVBORw0KGgo=\n"
+		"--A\n"
+		"Content-Type: text/html; charset=iso-8859-1\n"
+		"\n"
+		"<p>Empf\xe4nger unbekannt</p>\n"
+		"--A\n"
+		"Content-Type: text/html\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		/* "<p>no such user</p>" */
+		"PHA+bm8gc3VjaCB1c2VyPC9wPg==\n"
+		"--A--\n";
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail;
+	const char *text;
+
+	mail = test_parse_str(msg, pool);
+	text = t_strdup(str_c(mail->text));
+	assert_non_null(strstr(text, "Zustellung an user@example.org "
+			       "f\xc3\xbcr immer fehlgeschlagen"));
+	assert_null(strstr(text, "color"));
+	assert_non_null(strstr(strstr(text, "fehlgeschlagen"),
+			       "Empf\xc3\xa4nger unbekannt"));
+	assert_non_null(strstr(strstr(text, "unbekannt"), "no such user"));
+	/* read in their turn, from a pipe: the same text */
+	mail = test_parse_pipe(msg, pool);
+	assert_string_equal(str_c(mail->text), text);
+	pool_unref(&pool);
+}
+
+/* The HTML part of a report whose delivery-status part gives every
+   recipient a Diagnostic-Code adds nothing the extractors need, and is
+   not read; one whose report lacks a diagnostic still is. Whether the
+   input can be read again doesn't change that. */
+static void test_html_beside_delivery_status(void **state ATTR_UNUSED)
+{
+#define TEST_HTML_REPORT_HEAD \
+	"From: postmaster@mx.example.net\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;\n" \
+	"\tboundary=\"R\"\n" \
+	"\n" \
+	"--R\n" \
+	"Content-Type: text/html; charset=utf-8\n" \
+	"Content-Transfer-Encoding: quoted-printable\n" \
+	"\n" \
+	"<p style=3D\"color: red\">The mailbox of user@example.org =\n" \
+	"is full.</p>\n" \
+	"--R\n" \
+	"Content-Type: message/delivery-status\n" \
+	"\n" \
+	"Reporting-MTA: dns; mx.example.net\n" \
+	"\n" \
+	"Final-Recipient: rfc822; user@example.org\n" \
+	"Action: failed\n"
+	static const char *const with_diagnostics =
+		TEST_HTML_REPORT_HEAD
+		"Status: 5.2.2\n"
+		"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n"
+		"--R--\n";
+	static const char *const without_diagnostics =
+		TEST_HTML_REPORT_HEAD
+		"Status: 5.0.0\n"
+		"--R--\n";
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_mail *mail;
+
+	mail = test_parse_str(with_diagnostics, pool);
+	assert_int_equal(str_len(mail->text), 0);
+	assert_non_null(strstr(str_c(mail->delivery_status),
+			       "Diagnostic-Code: smtp; 552 5.2.2"));
+	mail = test_parse_pipe(with_diagnostics, pool);
+	assert_int_equal(str_len(mail->text), 0);
+
+	mail = test_parse_str(without_diagnostics, pool);
+	assert_non_null(strstr(str_c(mail->text),
+			       "The mailbox of user@example.org is full."));
+	mail = test_parse_pipe(without_diagnostics, pool);
+	assert_non_null(strstr(str_c(mail->text),
+			       "The mailbox of user@example.org is full."));
+	pool_unref(&pool);
+#undef TEST_HTML_REPORT_HEAD
 }
 
 /* Only some of a MIME part's headers go through the decoder: a part
@@ -510,6 +637,8 @@ int main(void)
 		test_case(test_crlf),
 		test_case(test_text_before_html),
 		test_case(test_html_only),
+		test_case(test_html_parts_read_at_the_end),
+		test_case(test_html_beside_delivery_status),
 		test_case(test_cut_character_stays_in_its_mail),
 		test_case(test_plain_ascii_and_the_decoder),
 		test_case(test_part_without_headers_after_qp),
