@@ -275,14 +275,16 @@ const char *bounce_mail_text_lower(const struct bounce_mail *mail)
    tests. Bytes lose their high bit, so UTF-8 needles only share bits:
    never a needle rejected that is there. */
 #define BOUNCE_TEXT_PAIR_BITS (128 * 128)
-#define BOUNCE_TEXT_PAIR(pair, c) ((((pair) << 7) | ((c) & 0x7f)) & \
-				   (BOUNCE_TEXT_PAIR_BITS - 1))
+/* The second byte picks the bitmap's byte: in a run of text that keeps
+   one first byte (UTF-8 lead bytes, Japanese text) consecutive pairs
+   set bits in different bytes, and no update waits for the last. */
+#define BOUNCE_TEXT_PAIR(prev, c) ((((c) & 0x7f) << 7) | ((prev) & 0x7f))
 
 static const uint8_t *bounce_mail_text_pairs(const struct bounce_mail *mail)
 {
 	struct bounce_mail_text_view *view = mail->text_view;
 	const unsigned char *p, *end;
-	unsigned int pair;
+	unsigned int pair, prev;
 	uint8_t *pairs;
 
 	if (view->pairs != NULL)
@@ -290,9 +292,10 @@ static const uint8_t *bounce_mail_text_pairs(const struct bounce_mail *mail)
 	p = (const unsigned char *)bounce_mail_text_lower(mail);
 	end = p + str_len(mail->text);
 	pairs = p_malloc(mail->pool, BOUNCE_TEXT_PAIR_BITS / 8);
-	for (pair = 0; p < end; p++) {
-		pair = BOUNCE_TEXT_PAIR(pair, *p);
+	for (prev = 0; p < end; p++) {
+		pair = BOUNCE_TEXT_PAIR(prev, *p);
 		pairs[pair / 8] |= 1 << (pair % 8);
+		prev = *p;
 	}
 	view->pairs = pairs;
 	return pairs;
@@ -302,14 +305,15 @@ static const uint8_t *bounce_mail_text_pairs(const struct bounce_mail *mail)
 static bool bounce_text_pairs_allow(const uint8_t *pairs, const char *needle)
 {
 	const unsigned char *p = (const unsigned char *)needle;
-	unsigned int pair;
+	unsigned int pair, prev;
 
 	if (*p == '\0')
 		return TRUE;
-	for (pair = *p++ & 0x7f; *p != '\0'; p++) {
-		pair = BOUNCE_TEXT_PAIR(pair, *p);
+	for (prev = *p++; *p != '\0'; p++) {
+		pair = BOUNCE_TEXT_PAIR(prev, *p);
 		if ((pairs[pair / 8] & (1 << (pair % 8))) == 0)
 			return FALSE;
+		prev = *p;
 	}
 	return TRUE;
 }
