@@ -227,17 +227,21 @@ void bounce_text_find_codes(const char *text, const char **status_r,
 		*reply_code_r = reply;
 }
 
-/* Does c end an address token? Whitespace and the punctuation around
-   addresses in headers and texts. A switch, not strchr() on a list: this
-   is asked for every byte of every address read. */
-static bool bounce_address_char_ends_token(char c)
+/* The bytes that end an address token: whitespace (as isspace() in the
+   C locale) and the punctuation around addresses in headers and texts.
+   A table, not strchr() on a list nor a call to isspace(): this is asked
+   for every byte of every address read. */
+static const bool bounce_address_token_ends[256] = {
+	[' '] = TRUE, ['\t'] = TRUE, ['\n'] = TRUE, ['\v'] = TRUE,
+	['\f'] = TRUE, ['\r'] = TRUE,
+	['<'] = TRUE, ['>'] = TRUE, ['('] = TRUE, [')'] = TRUE,
+	['['] = TRUE, [']'] = TRUE, ['"'] = TRUE, ['\''] = TRUE,
+	[','] = TRUE, [';'] = TRUE, [':'] = TRUE,
+};
+
+static inline bool bounce_address_char_ends_token(char c)
 {
-	switch (c) {
-	case '<': case '>': case '(': case ')': case '[': case ']':
-	case '"': case '\'': case ',': case ';': case ':':
-		return TRUE;
-	}
-	return i_isspace(c);
+	return bounce_address_token_ends[(unsigned char)c];
 }
 
 const char *bounce_address_normalize(pool_t pool, const char *value)

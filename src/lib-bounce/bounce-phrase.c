@@ -850,7 +850,9 @@ const char *bounce_phrase_fold(const char *text, size_t max_len)
 			}
 		}
 		if (*p < 0x80) {
-			c = i_tolower(*p);
+			/* tolower() in the C locale, without a libc call
+			   per byte */
+			c = bounce_ascii_lower(*p);
 			p++;
 		} else {
 			p += bounce_fold_utf8(p, &c);
