@@ -278,6 +278,7 @@ static const struct bounce_classify_tables *bounce_classify_tables_get(void)
 void bounce_classify_deinit(void)
 {
 	bounce_text_deinit();
+	bounce_rhost_deinit();
 	bounce_mail_parse_deinit();
 	if (bounce_tables == NULL)
 		return;

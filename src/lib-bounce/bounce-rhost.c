@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 dovecot-bounce authors, see the included COPYING file */
 
 #include "lib.h"
+#include "hash.h"
 #include "bounce-text.h"
 #include "bounce-rhost.h"
 
@@ -24,28 +25,54 @@ static const char *bounce_rhost_host_name(const char *name)
 				  t_strdup_until(name, end));
 }
 
-static bool bounce_rhost_suffix_match(const char *host, const char *suffix)
-{
-	size_t host_len = strlen(host), suffix_len = strlen(suffix);
+/* A table suffix -> its index in bounce_rhost_hosts + 1. A host is
+   looked up by itself and by each suffix after one of its dots, a few
+   lookups instead of a comparison with every entry: this is asked for
+   every recipient, with its remote MTA and its domain. */
+static HASH_TABLE(const char *, void *) bounce_rhost_suffixes;
 
-	if (host_len < suffix_len ||
-	    strcmp(host + host_len - suffix_len, suffix) != 0)
-		return FALSE;
-	return host_len == suffix_len || host[host_len - suffix_len - 1] == '.';
+static void bounce_rhost_suffixes_init(void)
+{
+	hash_table_create(&bounce_rhost_suffixes, default_pool,
+			  bounce_rhost_hosts_count, str_hash, strcmp);
+	for (unsigned int i = 0; i < bounce_rhost_hosts_count; i++) {
+		/* the first of equal suffixes counts */
+		if (hash_table_lookup(bounce_rhost_suffixes,
+				      bounce_rhost_hosts[i].suffix) == NULL) {
+			hash_table_insert(bounce_rhost_suffixes,
+					  bounce_rhost_hosts[i].suffix,
+					  POINTER_CAST(i + 1));
+		}
+	}
+}
+
+void bounce_rhost_deinit(void)
+{
+	if (hash_table_is_created(bounce_rhost_suffixes))
+		hash_table_destroy(&bounce_rhost_suffixes);
 }
 
 const char *bounce_rhost_provider(const char *name)
 {
 	const char *host;
+	unsigned int index, first = UINT_MAX;
 
 	if (name == NULL || *name == '\0')
 		return NULL;
+	if (!hash_table_is_created(bounce_rhost_suffixes))
+		bounce_rhost_suffixes_init();
 	host = bounce_rhost_host_name(name);
-	for (unsigned int i = 0; i < bounce_rhost_hosts_count; i++) {
-		if (bounce_rhost_suffix_match(host, bounce_rhost_hosts[i].suffix))
-			return bounce_rhost_hosts[i].provider;
+	/* several suffixes may match (a.b.example and b.example): the
+	   table's first one wins */
+	for (const char *p = host; p != NULL; ) {
+		index = POINTER_CAST_TO(hash_table_lookup(bounce_rhost_suffixes,
+							  p), unsigned int);
+		if (index != 0 && index - 1 < first)
+			first = index - 1;
+		if ((p = strchr(p, '.')) != NULL)
+			p++;
 	}
-	return NULL;
+	return first == UINT_MAX ? NULL : bounce_rhost_hosts[first].provider;
 }
 
 bool bounce_rhost_status_match(const char *pattern, const char *status)

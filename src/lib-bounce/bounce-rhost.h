@@ -33,6 +33,9 @@ extern const unsigned int bounce_rhost_rules_count;
    "dns; host" value or a domain), or NULL. */
 const char *bounce_rhost_provider(const char *name);
 
+/* Free the lookup table bounce_rhost_provider() builds on first use. */
+void bounce_rhost_deinit(void);
+
 /* Does status match the table's pattern ('?' = one digit)? */
 bool bounce_rhost_status_match(const char *pattern, const char *status);
 

@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "array.h"
 #include "bounce-classify.h"
+#include "bounce-rhost.h"
 #include "test-bounce-common.h"
 
 /* The classifier on recipients whose facts are set by hand: one row per
@@ -438,6 +439,28 @@ static void test_hard_fact(void **state ATTR_UNUSED)
 	assert_false(bounce_reason_is_hard(BOUNCE_REASON_BLOCKED, FAILED, "5.7.1", NULL));
 }
 
+/* The provider table: a suffix matches a host name at a dot or whole,
+   whatever the case and the "dns;" type, brackets or trailing dots
+   around it; of two suffixes that match, the table's first. */
+static void test_rhost_provider(void **state ATTR_UNUSED)
+{
+	assert_string_equal(bounce_rhost_provider("gmail-smtp-in.l.google.com"),
+			    "google");
+	assert_string_equal(bounce_rhost_provider("dns; MX1.Mail.RU."),
+			    "mailru");
+	assert_string_equal(bounce_rhost_provider("gmx.net"), "gmx");
+	/* gmail.com ends in "mail.com" (GMX's), but not at a dot */
+	assert_string_equal(bounce_rhost_provider("alt1.gmail.com"), "google");
+	assert_string_equal(bounce_rhost_provider("smtp.mail.com (192.0.2.1)"),
+			    "gmx");
+	assert_null(bounce_rhost_provider("notgoogle.com"));
+	assert_null(bounce_rhost_provider("google.com.example.net"));
+	assert_null(bounce_rhost_provider("[192.0.2.1]"));
+	assert_null(bounce_rhost_provider("dns;"));
+	assert_null(bounce_rhost_provider(""));
+	assert_null(bounce_rhost_provider(NULL));
+}
+
 static int test_deinit(void **state ATTR_UNUSED)
 {
 	bounce_classify_deinit();
@@ -452,6 +475,7 @@ int main(void)
 		test_case(test_whole_report),
 		test_case(test_policy_category),
 		test_case(test_hard_fact),
+		test_case(test_rhost_provider),
 	};
 	return cmocka_run_group_tests(tests, test_group_setup, test_deinit);
 }
