@@ -52,6 +52,17 @@ struct bounce_mail_header {
 };
 ARRAY_DEFINE_TYPE(bounce_mail_header, struct bounce_mail_header);
 
+/* The headers of the bounce or of its returned message, and a filter of
+   the names among them. Most names the formats look up are in neither
+   (the attribution headers, the vendors' own X- headers): a lookup the
+   filter rules out doesn't walk the list. */
+struct bounce_mail_headers {
+	ARRAY_TYPE(bounce_mail_header) list;
+	/* a bit per name's length and first and last byte, case folded
+	   (bounce-parse.c) */
+	uint64_t name_filter[2];
+};
+
 /* The pieces of a bounce message that the extractors look at, collected
    in one bounded pass of lib-mail's message parser (bounce-parse.c).
    Format modules read only this, never the raw stream. */
@@ -61,7 +72,7 @@ struct bounce_mail {
 	/* the bounce's own top-level headers, read with bounce_mail_header()
 	   (which decodes them); pointers, since lookups on a const mail
 	   decode in place */
-	ARRAY_TYPE(bounce_mail_header) *headers;
+	struct bounce_mail_headers *headers;
 	/* top-level Content-Type, lower-cased ("multipart/report"), and its
 	   report-type parameter, lower-cased (NULL if none) */
 	const char *content_type;
@@ -82,7 +93,7 @@ struct bounce_mail {
 
 	/* the returned original message's headers, when it was attached as
 	   message/rfc822, message/global or text/rfc822-headers */
-	ARRAY_TYPE(bounce_mail_header) *orig_headers;
+	struct bounce_mail_headers *orig_headers;
 	bool have_orig_message;
 
 	/* filled lazily by readers of a const mail, hence a pointer; the

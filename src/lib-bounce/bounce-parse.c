@@ -51,7 +51,7 @@ static const char *const bounce_mime_headers[] = {
 
 static void
 bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
-			       ARRAY_TYPE(bounce_mail_header) *headers);
+			       struct bounce_mail_headers *headers);
 
 /* An HTML part left unread until the end of the mail shows whether its
    text is used at all (see bounce_parse_html_later()): what its headers
@@ -73,7 +73,7 @@ struct bounce_parse_context {
 	enum bounce_part_kind kind;
 	/* where this part's headers are kept (the bounce's top headers or
 	   the returned message's), or NULL */
-	ARRAY_TYPE(bounce_mail_header) *part_keep_headers;
+	struct bounce_mail_headers *part_keep_headers;
 	/* this part's body may be decoded, so the headers that say how
 	   (bounce_mime_headers) are read; not in the returned message */
 	bool part_decode_headers;
@@ -527,20 +527,34 @@ static void bounce_mail_header_decode_kept(pool_t pool,
    is decoded later: whether the mail was truncated is known now. */
 #define BOUNCE_HEADER_LAZY_MAX_RAW (BOUNCE_MAX_HEADER_VALUE / 4)
 
+/* A name's bit in bounce_mail_headers.name_filter. "| 0x20" folds ASCII
+   letters' case, and names strcasecmp() finds equal stay equal under it:
+   equal names, one bit. */
+static inline unsigned int
+bounce_mail_header_name_bit(const char *name, size_t name_len)
+{
+	unsigned char first = name[0] | 0x20;
+	unsigned char last = name_len == 0 ? 0 : name[name_len - 1] | 0x20;
+
+	return (name_len * 37 + first * 11 + last) % 128;
+}
+
 static void
-bounce_mail_headers_add(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
+bounce_mail_headers_add(pool_t pool, struct bounce_mail_headers *headers,
 			const char *name, const unsigned char *value,
 			size_t size, bool *truncated)
 {
 	struct bounce_mail_header *hdr;
 	size_t name_len = strlen(name);
+	unsigned int bit = bounce_mail_header_name_bit(name, name_len);
 	char *block, *raw;
 
-	if (array_count(headers) >= BOUNCE_MAX_HEADERS) {
+	if (array_count(&headers->list) >= BOUNCE_MAX_HEADERS) {
 		*truncated = TRUE;
 		return;
 	}
-	hdr = array_append_space(headers);
+	headers->name_filter[bit / 64] |= 1ULL << (bit % 64);
+	hdr = array_append_space(&headers->list);
 	hdr->name_len = name_len;
 	hdr->name_first = name[0] | 0x20;
 	hdr->raw_size = size;
@@ -867,7 +881,7 @@ static bool bounce_parse_header_decoded(const struct bounce_parse_context *ctx,
 					const struct message_header_line *hdr)
 {
 	/* every header of the bounce's own parts comes here: compare the
-	   first byte (case folded as in bounce_mail_headers_find()) before
+	   first byte (case folded as in bounce_mail_header_name_bit()) before
 	   calling strcasecmp() */
 	char first = hdr->name[0] | 0x20;
 
@@ -1216,10 +1230,10 @@ static struct bounce_mail *bounce_mail_alloc(pool_t pool)
 	struct bounce_mail *mail = p_new(pool, struct bounce_mail, 1);
 
 	mail->pool = pool;
-	mail->headers = p_new(pool, ARRAY_TYPE(bounce_mail_header), 1);
-	mail->orig_headers = p_new(pool, ARRAY_TYPE(bounce_mail_header), 1);
-	p_array_init(mail->headers, pool, 32);
-	p_array_init(mail->orig_headers, pool, 32);
+	mail->headers = p_new(pool, struct bounce_mail_headers, 1);
+	mail->orig_headers = p_new(pool, struct bounce_mail_headers, 1);
+	p_array_init(&mail->headers->list, pool, 32);
+	p_array_init(&mail->orig_headers->list, pool, 32);
 	mail->text = str_new(pool, 1024);
 	mail->delivery_status = str_new(pool, 256);
 	mail->feedback_report = str_new(pool, 64);
@@ -1313,18 +1327,21 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 }
 
 static struct bounce_mail_header *
-bounce_mail_headers_find(pool_t pool, ARRAY_TYPE(bounce_mail_header) *headers,
+bounce_mail_headers_find(pool_t pool, struct bounce_mail_headers *headers,
 			 const char *name)
 {
 	struct bounce_mail_header *hdr;
-	/* the formats look up dozens of names per mail among dozens of
-	   headers (many of them X-...): compare the length and the first
-	   byte before calling strcasecmp(). "| 0x20" folds ASCII letters'
-	   case; bytes strcasecmp() finds equal stay equal under it. */
+	/* the formats look up some 50 names per mail among dozens of
+	   headers (many of them X-...): the filter first, then compare the
+	   length and the first byte (case folded as for the filter) before
+	   calling strcasecmp() */
 	char first = name[0] | 0x20;
 	size_t name_len = strlen(name);
+	unsigned int bit = bounce_mail_header_name_bit(name, name_len);
 
-	array_foreach_modifiable(headers, hdr) {
+	if ((headers->name_filter[bit / 64] & (1ULL << (bit % 64))) == 0)
+		return NULL;
+	array_foreach_modifiable(&headers->list, hdr) {
 		if (hdr->name_len != name_len || hdr->name_first != first ||
 		    strcasecmp(hdr->name, name) != 0)
 			continue;
@@ -1368,7 +1385,7 @@ const char *bounce_mail_header_lower(const struct bounce_mail *mail,
 
 static void
 bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
-			       ARRAY_TYPE(bounce_mail_header) *headers)
+			       struct bounce_mail_headers *headers)
 {
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
@@ -1402,13 +1419,14 @@ bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 void bounce_headers_parse_text(pool_t pool, const char *text, size_t size,
 			       ARRAY_TYPE(bounce_header) *headers)
 {
-	ARRAY_TYPE(bounce_mail_header) raw_headers;
+	struct bounce_mail_headers raw_headers;
 	struct bounce_mail_header *raw;
 	struct bounce_header *hdr;
 
-	t_array_init(&raw_headers, 16);
+	i_zero(&raw_headers);
+	t_array_init(&raw_headers.list, 16);
 	bounce_mail_headers_parse_text(pool, text, size, &raw_headers);
-	array_foreach_modifiable(&raw_headers, raw) {
+	array_foreach_modifiable(&raw_headers.list, raw) {
 		if (!raw->decoded)
 			bounce_mail_header_decode_kept(pool, raw);
 		hdr = array_append_space(headers);
