@@ -100,6 +100,9 @@ struct bounce_parse_context {
 	   it will read are kept here: the first Content-Type and the last
 	   Content-Transfer-Encoding, as it takes them. */
 	bool part_decoder_fed;
+	/* the decoder read something of this mail: see
+	   bounce_decoder_forget() */
+	bool decoder_used;
 	bool part_has_cte;
 	string_t *part_raw_content_type, *part_raw_cte;
 	/* the part's type as the decoder would give it, if
@@ -994,6 +997,7 @@ static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
 	block.part = ctx->part;
 	(void)message_decoder_decode_next_block(ctx->decoder, &block, &output);
 	ctx->part_decoder_fed = TRUE;
+	ctx->decoder_used = TRUE;
 }
 
 /* Does the decoder read this part's body as UTF-8: no charset, UTF-8 or
@@ -1318,7 +1322,11 @@ int bounce_mail_parse(struct istream *input, uoff_t max_scan_size,
 
 	if (ctx.html2text != NULL)
 		mail_html2text_deinit(&ctx.html2text);
-	bounce_decoder_forget(ctx.decoder);
+	if (ctx.decoder_used) {
+		/* a mail the decoder never saw (most: plain ASCII) left
+		   it as the last forget did */
+		bounce_decoder_forget(ctx.decoder);
+	}
 	str_truncate(ctx.html, 0);
 	str_truncate(ctx.header_text, 0);
 	i_stream_unref(&limited);
