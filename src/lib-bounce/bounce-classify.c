@@ -8,6 +8,7 @@
 #include "bounce-text.h"
 #include "bounce-status.h"
 #include "bounce-rhost.h"
+#include "bounce-format.h"
 #include "bounce-classify.h"
 
 /* The classifier gathers the evidence for one recipient (status code,
@@ -279,6 +280,7 @@ void bounce_classify_deinit(void)
 {
 	bounce_text_deinit();
 	bounce_rhost_deinit();
+	bounce_extract_deinit();
 	bounce_mail_parse_deinit();
 	if (bounce_tables == NULL)
 		return;

@@ -29,6 +29,8 @@ BOUNCE_FORMAT_LIST(BOUNCE_FORMAT_DECLARE)
 void bounce_extract(const struct bounce_mail *mail,
 		    const struct bounce_analyze_settings *set,
 		    struct bounce_report *report);
+/* Free what bounce_extract() keeps between mails. */
+void bounce_extract_deinit(void);
 
 /* Helpers shared by the format modules (bounce-extract.c) */
 
