@@ -293,9 +293,13 @@ static const uint8_t *bounce_mail_text_pairs(const struct bounce_mail *mail)
 	end = p + str_len(mail->text);
 	pairs = p_malloc(mail->pool, BOUNCE_TEXT_PAIR_BITS / 8);
 	for (prev = 0; p < end; p++) {
-		pair = BOUNCE_TEXT_PAIR(prev, *p);
+		/* read once: pairs may alias the text as far as the
+		   compiler knows, and a read after the store waits */
+		unsigned char c = *p;
+
+		pair = BOUNCE_TEXT_PAIR(prev, c);
 		pairs[pair / 8] |= 1 << (pair % 8);
-		prev = *p;
+		prev = c;
 	}
 	view->pairs = pairs;
 	return pairs;
