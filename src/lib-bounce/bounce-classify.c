@@ -280,6 +280,7 @@ void bounce_classify_deinit(void)
 {
 	bounce_text_deinit();
 	bounce_rhost_deinit();
+	bounce_status_deinit();
 	bounce_extract_deinit();
 	bounce_mail_parse_deinit();
 	if (bounce_tables == NULL)
@@ -393,8 +394,8 @@ static const char *bounce_phrase_rule_name(unsigned int idx)
 {
 	const struct bounce_phrase_rule *rule = &bounce_phrase_rules[idx];
 
-	return t_strdup_printf("phrase:%s:%s",
-			       bounce_reason_name(rule->reason), rule->phrase);
+	return t_strconcat("phrase:", bounce_reason_name(rule->reason), ":",
+			   rule->phrase, NULL);
 }
 
 static void bounce_decision_add_command(const struct bounce_evidence *ev,

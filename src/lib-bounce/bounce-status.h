@@ -46,5 +46,7 @@ int bounce_status_rule_cmp(const struct bounce_status_rule *rule1,
    same subject.detail in either class, then the subject's any-detail
    rule in this class, then in either class. NULL if none. */
 const struct bounce_status_rule *bounce_status_lookup(const char *status);
+/* Free what bounce_status_lookup() builds on first use. */
+void bounce_status_deinit(void);
 
 #endif

@@ -96,6 +96,13 @@ static void test_lookup(void **state ATTR_UNUSED)
 	assert_lookup("5.1.X", NULL, 0);
 	assert_lookup("550", NULL, 0);
 	assert_lookup("5.1.1a", NULL, 0);
+	/* every row with a whole code is what its own code finds */
+	for (unsigned int i = 0; i < bounce_status_rules_count; i++) {
+		const struct bounce_status_rule *rule = &bounce_status_rules[i];
+
+		if (strchr(rule->code, 'X') == NULL)
+			assert_lookup(rule->code, rule->code, rule->reason);
+	}
 }
 
 static void test_trust(void **state ATTR_UNUSED)
@@ -113,6 +120,12 @@ static void test_trust(void **state ATTR_UNUSED)
 			 BOUNCE_STATUS_TRUST_FALLBACK);
 }
 
+static int test_deinit(void **state)
+{
+	bounce_status_deinit();
+	return test_group_teardown(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,5 +134,5 @@ int main(void)
 		test_case(test_lookup),
 		test_case(test_trust),
 	};
-	return test_run_group(tests);
+	return cmocka_run_group_tests(tests, test_group_setup, test_deinit);
 }
