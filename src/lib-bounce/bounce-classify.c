@@ -642,6 +642,8 @@ static const struct bounce_decider bounce_deciders[] = {
 static void bounce_evidence_phrases(struct bounce_evidence *ev,
 				    const bool *matched)
 {
+	const bool *p, *end;
+	enum bounce_reason reason;
 	unsigned int i;
 
 	for (i = 0; i < BOUNCE_REASON_COUNT; i++)
@@ -649,10 +651,13 @@ static void bounce_evidence_phrases(struct bounce_evidence *ev,
 	ev->best_phrase = NO_RULE;
 	if (matched == NULL)
 		return;
-	for (i = 0; i < bounce_phrase_rules_count; i++) {
-		enum bounce_reason reason = bounce_phrase_rules[i].reason;
-
-		if (matched[i] && ev->reason_phrase[reason] == NO_RULE)
+	/* a diagnostic matches a few of the hundreds of rules: memchr()
+	   skips to each of them */
+	end = matched + bounce_phrase_rules_count;
+	for (p = matched; (p = memchr(p, TRUE, end - p)) != NULL; p++) {
+		i = p - matched;
+		reason = bounce_phrase_rules[i].reason;
+		if (ev->reason_phrase[reason] == NO_RULE)
 			ev->reason_phrase[reason] = i;
 	}
 	for (i = 0; i < N_ELEMENTS(bounce_phrase_precedence); i++) {
