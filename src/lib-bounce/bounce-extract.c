@@ -425,6 +425,34 @@ static void bounce_extract_end(struct bounce_report *report)
 	report->recipients = pool_recipients;
 }
 
+/* Most formats find nothing to read in a mail and allocate nothing: a
+   data stack frame for each cost more than many of them. They share one
+   frame, which is let go once what they left in it passes this. */
+#define BOUNCE_EXTRACT_FRAME_MAX (64 * 1024)
+
+static void bounce_extract_formats(const struct bounce_mail *mail,
+				   struct bounce_report *report)
+{
+	data_stack_frame_t frame = t_push(__func__);
+	size_t frame_start = data_stack_get_used_size();
+
+	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
+		if (bounce_formats[i]->extract(mail, report)) {
+			report->format = bounce_formats[i]->name;
+			break;
+		}
+		if (data_stack_get_used_size() - frame_start >
+		    BOUNCE_EXTRACT_FRAME_MAX) {
+			if (!t_pop(&frame))
+				i_panic("Leaked t_pop() call");
+			frame = t_push(__func__);
+			frame_start = data_stack_get_used_size();
+		}
+	}
+	if (!t_pop(&frame))
+		i_panic("Leaked t_pop() call");
+}
+
 void bounce_extract(const struct bounce_mail *mail,
 		    const struct bounce_analyze_settings *set,
 		    struct bounce_report *report)
@@ -434,17 +462,7 @@ void bounce_extract(const struct bounce_mail *mail,
 	report->message_id = p_strdup(report->pool,
 				      bounce_mail_header(mail, "Message-ID"));
 	bounce_extract_begin(report);
-	for (unsigned int i = 0; i < N_ELEMENTS(bounce_formats); i++) {
-		bool found;
-
-		T_BEGIN {
-			found = bounce_formats[i]->extract(mail, report);
-		} T_END;
-		if (found) {
-			report->format = bounce_formats[i]->name;
-			break;
-		}
-	}
+	bounce_extract_formats(mail, report);
 	T_BEGIN {
 		bounce_extract_orig_message(mail, report);
 		bounce_extract_campaign_headers(mail, set, report);
