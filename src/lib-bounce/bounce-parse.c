@@ -380,11 +380,52 @@ bounce_part_kind_from_type(const char *content_type)
    into type, and the value of the parameter named param (from the data
    stack), or NULL. Returns -1 if the type doesn't parse; its parameters
    are not read then. */
+/* The parameter named param as rfc2231_parse() would list it first:
+   the first plain parameter of that name, for rfc2231_parse() puts the
+   parameters it merges from RFC 2231's parts ("name*0") after the plain
+   ones. Parameters are parsed one by one up to it, so the ones after it
+   (a multipart's long boundary, often) are not parsed at all, nor put
+   in arrays. Returns 1 and the value, 0 if there is none, -1 if a name
+   with a '*' came first: rfc2231_parse() must read them all then. */
+static int
+bounce_content_param_plain(struct rfc822_parser_context *parser,
+			   const char *param, const char **value_r)
+{
+	const char *prev_nul = parser->nul_replacement_str;
+	string_t *value = t_str_new(64);
+	const char *key;
+	int ret, result = 0;
+
+	/* as rfc2231_parse() reads them */
+	parser->nul_replacement_str = RFC822_NUL_REPLACEMENT_STR;
+	while ((ret = rfc822_parse_content_param(parser, &key, value)) != 0) {
+		if (ret < 0) {
+			/* rfc2231_parse() skips a byte and goes on */
+			if (parser->data >= parser->end)
+				break;
+			parser->data++;
+			continue;
+		}
+		if (strchr(key, '*') != NULL) {
+			result = -1;
+			break;
+		}
+		if (strcasecmp(key, param) == 0) {
+			*value_r = t_strdup(str_c(value));
+			result = 1;
+			break;
+		}
+	}
+	parser->nul_replacement_str = prev_nul;
+	return result;
+}
+
 static int bounce_content_type_parse(const unsigned char *value, size_t size,
 				     const char *param, string_t *type,
 				     const char **param_value_r)
 {
 	struct rfc822_parser_context parser;
+	const unsigned char *params_start;
 	const char *const *params;
 	int ret;
 
@@ -392,7 +433,10 @@ static int bounce_content_type_parse(const unsigned char *value, size_t size,
 	rfc822_parser_init(&parser, value, size, NULL);
 	rfc822_skip_lwsp(&parser);
 	ret = rfc822_parse_content_type(&parser, type);
-	if (ret >= 0) {
+	params_start = parser.data;
+	if (ret >= 0 &&
+	    bounce_content_param_plain(&parser, param, param_value_r) < 0) {
+		parser.data = params_start;
 		rfc2231_parse(&parser, &params);
 		for (; *params != NULL; params += 2) {
 			if (strcasecmp(params[0], param) == 0) {

@@ -4,6 +4,8 @@
 #include "array.h"
 #include "str.h"
 #include "istream.h"
+#include "rfc822-parser.h"
+#include "rfc2231-parser.h"
 #include "bounce-mail.h"
 #include "bounce-analyze.h"
 #include "test-bounce-common.h"
@@ -492,6 +494,66 @@ static void test_html_beside_delivery_status(void **state ATTR_UNUSED)
 #undef TEST_HTML_REPORT_HEAD
 }
 
+/* report-type as lib-mail's rfc2231_parse() lists it first, lower-cased */
+static const char *test_reference_report_type(const char *value)
+{
+	struct rfc822_parser_context parser;
+	const char *const *params;
+	string_t *type = t_str_new(64);
+	const char *found = NULL;
+
+	rfc822_parser_init(&parser, (const unsigned char *)value,
+			   strlen(value), NULL);
+	rfc822_skip_lwsp(&parser);
+	if (rfc822_parse_content_type(&parser, type) >= 0) {
+		(void)rfc2231_parse(&parser, &params);
+		for (; *params != NULL && found == NULL; params += 2) {
+			if (strcasecmp(params[0], "report-type") == 0)
+				found = t_str_lcase(params[1]);
+		}
+	}
+	rfc822_parser_deinit(&parser);
+	return found;
+}
+
+/* The root's report-type is read parameter by parameter up to it, and
+   by rfc2231_parse() when RFC 2231's parts come first: either way what
+   rfc2231_parse() would give. */
+static void test_report_type_as_rfc2231(void **state ATTR_UNUSED)
+{
+	static const char *const values[] = {
+		"multipart/report; report-type=delivery-status; boundary=\"A\"",
+		"multipart/report; boundary=\"A\"; Report-Type=\"Delivery-Status\"",
+		"multipart/report; report-type=feedback-report; report-type=x",
+		"multipart/report; boundary=A; report-type*0=delivery-;"
+			" report-type*1=status",
+		"multipart/report; report-type*=us-ascii'en'delivery-status;"
+			" boundary=A",
+		"multipart/report; report-type*0=a; report-type=delivery-status",
+		"multipart/report; x*y=1; report-type=delivery-status",
+		"multipart/report; ;;=; report-type=delivery-status",
+		"multipart/report; bad\"param; report-type=\"quoted\\\"value\"",
+		"multipart/report; report-type",
+		"multipart/report; boundary=A",
+		"multipart/report",
+	};
+	pool_t pool = pool_alloconly_create("test", 1024);
+
+	for (unsigned int i = 0; i < N_ELEMENTS(values); i++) T_BEGIN {
+		const char *msg = t_strdup_printf(
+			"From: postmaster@mx.example.net\n"
+			"Content-Type: %s\n\nbody\n", values[i]);
+		struct bounce_mail *mail = test_parse_str(msg, pool);
+		const char *expected = test_reference_report_type(values[i]);
+
+		if (expected == NULL)
+			assert_null(mail->report_type);
+		else
+			assert_string_equal(mail->report_type, expected);
+	} T_END;
+	pool_unref(&pool);
+}
+
 /* Only some of a MIME part's headers go through the decoder: a part
    without a Content-Type after others with a legacy charset, QP and
    another type must be read as plain US-ASCII text, not with a
@@ -639,6 +701,7 @@ int main(void)
 		test_case(test_html_only),
 		test_case(test_html_parts_read_at_the_end),
 		test_case(test_html_beside_delivery_status),
+		test_case(test_report_type_as_rfc2231),
 		test_case(test_cut_character_stays_in_its_mail),
 		test_case(test_plain_ascii_and_the_decoder),
 		test_case(test_part_without_headers_after_qp),
