@@ -61,6 +61,14 @@ struct bounce_mail_headers {
 	/* a bit per name's length and first and last byte, case folded
 	   (bounce-parse.c) */
 	uint64_t name_filter[2];
+	/* the last headers found, by the name's pointer as the caller
+	   passed it: the formats ask for From and Subject again and again,
+	   with the same constants */
+	struct bounce_mail_header_found {
+		const char *name;
+		struct bounce_mail_header *hdr;
+	} found[4];
+	unsigned int found_next;
 };
 
 /* The pieces of a bounce message that the extractors look at, collected

@@ -1387,10 +1387,21 @@ bounce_mail_headers_find(pool_t pool, struct bounce_mail_headers *headers,
 	   headers (many of them X-...): the filter first, then compare the
 	   length and the first byte (case folded as for the filter) before
 	   calling strcasecmp() */
-	char first = name[0] | 0x20;
-	size_t name_len = strlen(name);
-	unsigned int bit = bounce_mail_header_name_bit(name, name_len);
+	struct bounce_mail_header_found *found;
+	char first;
+	size_t name_len;
+	unsigned int bit;
 
+	for (unsigned int i = 0; i < N_ELEMENTS(headers->found); i++) {
+		found = &headers->found[i];
+		/* the same pointer may hold another name by now */
+		if (found->name == name &&
+		    strcasecmp(found->hdr->name, name) == 0)
+			return found->hdr;
+	}
+	first = name[0] | 0x20;
+	name_len = strlen(name);
+	bit = bounce_mail_header_name_bit(name, name_len);
 	if ((headers->name_filter[bit / 64] & (1ULL << (bit % 64))) == 0)
 		return NULL;
 	array_foreach_modifiable(&headers->list, hdr) {
@@ -1399,6 +1410,10 @@ bounce_mail_headers_find(pool_t pool, struct bounce_mail_headers *headers,
 			continue;
 		if (!hdr->decoded)
 			bounce_mail_header_decode_kept(pool, hdr);
+		found = &headers->found[headers->found_next++ %
+					N_ELEMENTS(headers->found)];
+		found->name = name;
+		found->hdr = hdr;
 		return hdr;
 	}
 	return NULL;

@@ -649,10 +649,15 @@ static void test_mime_headers_read_late(void **state ATTR_UNUSED)
    truncated before anything is looked up. */
 static void test_headers_decoded_on_lookup(void **state ATTR_UNUSED)
 {
+	static const char *const names[] = {
+		"From", "X-Long", "Content-Type", "From", "Content-Type",
+		"X-Missing", "X-Long"
+	};
 	pool_t pool = pool_alloconly_create("test", 1024);
 	string_t *msg = t_str_new(8192);
 	struct bounce_mail *mail;
 	const char *value;
+	char name[32];
 
 	str_append(msg, "From: =?ISO-8859-1?Q?J=FCrgen?= <postmaster@example.net>\n"
 		   "X-Long: ");
@@ -685,6 +690,19 @@ static void test_headers_decoded_on_lookup(void **state ATTR_UNUSED)
 	assert_ptr_equal(bounce_mail_header_lower(mail, "From"),
 			 bounce_mail_header_lower(mail, "from"));
 	assert_null(bounce_mail_header_lower(mail, "X-Missing"));
+
+	/* found headers are remembered by the name's pointer: a buffer
+	   that holds another name by the next lookup gets that one */
+	for (unsigned int i = 0; i < N_ELEMENTS(names); i++) {
+		i_strocpy(name, names[i], sizeof(name));
+		value = bounce_mail_header(mail, name);
+		if (strcmp(names[i], "X-Missing") == 0)
+			assert_null(value);
+		else {
+			assert_ptr_equal(value,
+					 bounce_mail_header(mail, names[i]));
+		}
+	}
 	pool_unref(&pool);
 }
 
