@@ -699,7 +699,8 @@ static void bounce_evidence_gather(struct bounce_evidence *ev,
 	const struct bounce_classify_tables *tables =
 		bounce_classify_tables_get();
 	/* every table's phrases, at their offsets */
-	bool *matched = t_new(bool, tables->phrase_count);
+	/* cleared by bounce_phrase_set_match_folded() */
+	bool *matched = t_malloc_no0(sizeof(bool) * tables->phrase_count);
 	unsigned int found;
 
 	i_zero(ev);

@@ -243,7 +243,10 @@ static bool bounce_ses_extract_json(const struct bounce_mail *mail,
 	string_t *json;
 	unsigned int first_index = array_count(&report->recipients);
 
+	/* every mail comes here: the text's pairs of bytes rule most out
+	   before a search of the whole text */
 	if (str_len(mail->text) > BOUNCE_SES_MAX_JSON ||
+	    !bounce_vendor_text_contains(mail, "notificationtype") ||
 	    strstr(str_c(mail->text), "notificationType") == NULL)
 		return FALSE;
 	json = bounce_ses_unwrap(mail);
