@@ -770,7 +770,10 @@ static void bounce_parse_header_keep(struct bounce_parse_context *ctx,
 	}
 	if (ctx->part_keep_headers == mail->orig_headers)
 		mail->have_orig_message = TRUE;
-	if (!uni_utf8_str_is_valid(name)) {
+	/* nearly every name is ASCII, valid UTF-8 without looking at
+	   each byte's sequence */
+	if (!bounce_data_is_ascii((const unsigned char *)name, hdr->name_len) &&
+	    !uni_utf8_str_is_valid(name)) {
 		/* as lib-mail's decoder gives a header's name */
 		string_t *valid = t_str_new(hdr->name_len + 8);
 
