@@ -59,7 +59,7 @@ bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 struct bounce_html_part {
 	struct message_part *part;
 	enum message_cte cte;
-	bool has_cte, content_type_seen, charset_plain;
+	bool has_cte, content_type_seen, charset_plain, charset_shifts;
 	/* raw header values, as bounce_parse_context keeps them */
 	const buffer_t *raw_content_type, *raw_cte;
 };
@@ -83,6 +83,8 @@ struct bounce_parse_context {
 	   reads them: in a charset that keeps ASCII as it is; the first
 	   Content-Type counts */
 	bool part_charset_plain;
+	/* ... but only up to an escape sequence (ISO-2022-JP) */
+	bool part_charset_shifts;
 	bool part_content_type_seen;
 	/* the decoder would give this part's body back unchanged as long
 	   as it is ASCII (see bounce_parse_block()) */
@@ -312,16 +314,26 @@ static void bounce_keep_content_charset(const unsigned char *value,
 	} T_END;
 }
 
+/* ISO-2022-JP (and its -1, -2, -3) begins in ASCII and leaves it only
+   at an escape sequence: until the first ESC, its ASCII is ASCII. */
+static bool bounce_charset_is_iso2022jp(const unsigned char *name,
+					size_t len)
+{
+	return len >= 11 && i_memcasecmp(name, "iso-2022-jp", 11) == 0;
+}
+
 /* TRUE if the charset turns ASCII into the same ASCII, statelessly:
    UTF-8 and US-ASCII (lib-charset's own copy), ISO-8859-* and
-   windows-125* (iconv). Not ISO-2022-*, UTF-7 or UTF-16, whose ASCII
-   bytes mean something else. */
+   windows-125* (iconv); or until its first shift, ISO-2022-JP (the
+   charset of most Japanese bounces, often over English text). Not
+   UTF-7 or UTF-16, whose ASCII bytes mean something else. */
 static bool bounce_charset_keeps_ascii(const unsigned char *name, size_t len)
 {
 	bool keeps;
 
 	if ((len > 9 && i_memcasecmp(name, "iso-8859-", 9) == 0) ||
-	    (len > 11 && i_memcasecmp(name, "windows-125", 11) == 0))
+	    (len > 11 && i_memcasecmp(name, "windows-125", 11) == 0) ||
+	    bounce_charset_is_iso2022jp(name, len))
 		return TRUE;
 	T_BEGIN {
 		keeps = charset_is_utf8(t_strndup(name, len));
@@ -676,6 +688,7 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_keep_headers = NULL;
 	/* without the headers, the decoder reads 7bit UTF-8 */
 	ctx->part_charset_plain = TRUE;
+	ctx->part_charset_shifts = FALSE;
 	ctx->part_content_type_seen = FALSE;
 	ctx->part_body_plain = FALSE;
 	ctx->part_body_utf8_encoded = FALSE;
@@ -816,6 +829,7 @@ static void bounce_parse_html_later(struct bounce_parse_context *ctx)
 	html->has_cte = ctx->part_has_cte;
 	html->content_type_seen = ctx->part_content_type_seen;
 	html->charset_plain = ctx->part_charset_plain;
+	html->charset_shifts = ctx->part_charset_shifts;
 	html->raw_content_type = bounce_buffer_copy(ctx->mail->pool,
 						    ctx->part_raw_content_type);
 	html->raw_cte = bounce_buffer_copy(ctx->mail->pool, ctx->part_raw_cte);
@@ -967,6 +981,8 @@ static void bounce_parse_header_content_type(struct bounce_parse_context *ctx,
 	/* no charset: the decoder reads UTF-8 */
 	ctx->part_charset_plain = ret == 0 ||
 		(ret > 0 && bounce_charset_keeps_ascii(charset, charset_len));
+	ctx->part_charset_shifts = ret > 0 &&
+		bounce_charset_is_iso2022jp(charset, charset_len);
 	str_truncate(ctx->part_raw_content_type, 0);
 	str_append_data(ctx->part_raw_content_type, hdr->full_value,
 			hdr->full_value_len);
@@ -1130,7 +1146,9 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		bounce_parse_block_utf8_encoded(ctx, block);
 		return;
 	} else if (ctx->part_body_plain &&
-		   bounce_data_is_ascii(block->data, block->size)) {
+		   bounce_data_is_ascii(block->data, block->size) &&
+		   (!ctx->part_charset_shifts ||
+		    memchr(block->data, '\x1b', block->size) == NULL)) {
 		/* Most of a bounce: 7bit ASCII, which the decoder would
 		   only validate and copy. */
 		bounce_parse_body(ctx, block);
@@ -1166,6 +1184,7 @@ static void bounce_parse_html_part(struct bounce_parse_context *ctx,
 	ctx->part_has_cte = html->has_cte;
 	ctx->part_content_type_seen = html->content_type_seen;
 	ctx->part_charset_plain = html->charset_plain;
+	ctx->part_charset_shifts = html->charset_shifts;
 	ctx->part_decoder_fed = FALSE;
 	buffer_set_used_size(ctx->part_raw_content_type, 0);
 	buffer_append_buf(ctx->part_raw_content_type, html->raw_content_type,

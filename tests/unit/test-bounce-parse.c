@@ -373,6 +373,27 @@ static void test_plain_ascii_and_the_decoder(void **state ATTR_UNUSED)
 	assert_int_equal(str_len(mail->text), str_len(msg) - 73 + 2);
 	assert_non_null(strstr(str_c(mail->text),
 			       "there\ncaf\xc3\xa9 \xef\xbf\xbd\n"));
+
+	/* ISO-2022-JP is ASCII up to its first escape sequence: a long
+	   English part whose Japanese comes in a later block, and one
+	   with none */
+	str_truncate(msg, 0);
+	str_append(msg, TEST_MIXED_HEAD
+		   "Content-Type: text/plain; charset=ISO-2022-JP\n"
+		   "\n");
+	for (unsigned int i = 0; i < 2000; i++)
+		str_append(msg, "no such user here, no such user there\n");
+	str_append(msg, "\x1b$B$3$s$K$A$O\x1b(B\n"
+		   "--A\n"
+		   "Content-Type: text/plain; charset=\"iso-2022-jp\"\n"
+		   "\n"
+		   "User unknown\n"
+		   "--A--\n");
+	mail = test_parse_str(str_c(msg), pool);
+	assert_int_equal(str_len(mail->text), 2000 * 38 + 16 + 13);
+	assert_non_null(strstr(str_c(mail->text), "there\n"
+		"\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf\n"
+		"User unknown\n"));
 	pool_unref(&pool);
 }
 
