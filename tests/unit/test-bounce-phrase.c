@@ -379,6 +379,30 @@ static void test_literal(void **state ATTR_UNUSED)
 		assert_int_equal(bounce_phrase_set_find_first(set, str_c(text)),
 				 naive_find_first(needles, count, str_c(text)));
 	}
+	/* long texts, scanned as two halves, with a needle written across
+	   or near the middle */
+	for (unsigned int seed = 7, n = 0; n < 2000; n++) {
+		size_t len, pos, needle_len;
+		unsigned int which;
+		char *data;
+
+		str_truncate(text, 0);
+		seed = seed * 1103515245 + 12345;
+		len = 96 + (seed >> 16) % 200;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			str_append_c(text, alphabet[(seed >> 16) % strlen(alphabet)]);
+		}
+		seed = seed * 1103515245 + 12345;
+		which = (seed >> 16) % count;
+		needle_len = strlen(needles[which]);
+		seed = seed * 1103515245 + 12345;
+		pos = len / 2 - (seed >> 16) % (needle_len + 1);
+		data = str_c_modifiable(text);
+		memcpy(data + pos, needles[which], needle_len);
+		assert_int_equal(bounce_phrase_set_find_first(set, str_c(text)),
+				 naive_find_first(needles, count, str_c(text)));
+	}
 	bounce_phrase_set_free(&set);
 
 	/* an empty needle is in every text */
