@@ -17,8 +17,8 @@ static const char *bounce_rhost_host_name(const char *name)
 		name = p + 1;
 	while (*name == ' ' || *name == '\t' || *name == '[')
 		name++;
-	for (end = name; *end != '\0' && !i_isspace(*end) &&
-	     strchr("]();,", *end) == NULL; end++) ;
+	/* up to whitespace (isspace() in the C locale) or punctuation */
+	end = name + strcspn(name, " \t\n\v\f\r]();,");
 	while (end > name && end[-1] == '.')
 		end--;
 	return bounce_ascii_lcase(unsafe_data_stack_pool,
