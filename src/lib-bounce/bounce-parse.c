@@ -53,13 +53,26 @@ static void
 bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 			       struct bounce_mail_headers *headers);
 
+/* What a part's raw headers say of its body, as the decoder reads them */
+struct bounce_part_encoding {
+	/* the transfer encoding: the last Content-Transfer-Encoding
+	   counts */
+	enum message_cte cte;
+	bool has_cte;
+	bool content_type_seen;
+	/* in a charset that keeps ASCII as it is; the first Content-Type
+	   counts */
+	bool charset_plain;
+	/* ... but only up to an escape sequence (ISO-2022-JP) */
+	bool charset_shifts;
+};
+
 /* An HTML part left unread until the end of the mail shows whether its
    text is used at all (see bounce_parse_html_later()): what its headers
    said of its body, kept for reading it then. */
 struct bounce_html_part {
 	struct message_part *part;
-	enum message_cte cte;
-	bool has_cte, content_type_seen, charset_plain, charset_shifts;
+	struct bounce_part_encoding enc;
 	/* raw header values, as bounce_parse_context keeps them */
 	const buffer_t *raw_content_type, *raw_cte;
 };
@@ -79,22 +92,13 @@ struct bounce_parse_context {
 	bool part_decode_headers;
 	bool part_in_orig;
 	bool part_is_attachment;
-	/* what the part's raw headers say of its body, as the decoder
-	   reads them: in a charset that keeps ASCII as it is; the first
-	   Content-Type counts */
-	bool part_charset_plain;
-	/* ... but only up to an escape sequence (ISO-2022-JP) */
-	bool part_charset_shifts;
-	bool part_content_type_seen;
+	struct bounce_part_encoding part_enc;
 	/* the decoder would give this part's body back unchanged as long
 	   as it is ASCII (see bounce_parse_block()) */
 	bool part_body_plain;
 	/* the part's body is UTF-8 in quoted-printable or base64, for
 	   body_decoder rather than the decoder */
 	bool part_body_utf8_encoded;
-	/* the transfer encoding, as the decoder reads it: the last
-	   Content-Transfer-Encoding counts */
-	enum message_cte part_cte;
 	/* The decoder reads a part's headers only once it decodes the
 	   body: a body that stays plain ASCII never needs it, and decoding
 	   the MIME headers (the Content-Type's parameters, encoded words)
@@ -105,10 +109,9 @@ struct bounce_parse_context {
 	/* the decoder read something of this mail: see
 	   bounce_decoder_forget() */
 	bool decoder_used;
-	bool part_has_cte;
 	string_t *part_raw_content_type, *part_raw_cte;
 	/* the part's type as the decoder would give it, if
-	   part_content_type_seen */
+	   part_enc.content_type_seen */
 	string_t *content_type;
 
 	string_t *html;
@@ -687,14 +690,12 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_is_attachment = FALSE;
 	ctx->part_keep_headers = NULL;
 	/* without the headers, the decoder reads 7bit UTF-8 */
-	ctx->part_charset_plain = TRUE;
-	ctx->part_charset_shifts = FALSE;
-	ctx->part_content_type_seen = FALSE;
+	i_zero(&ctx->part_enc);
+	ctx->part_enc.cte = MESSAGE_CTE_78BIT;
+	ctx->part_enc.charset_plain = TRUE;
 	ctx->part_body_plain = FALSE;
 	ctx->part_body_utf8_encoded = FALSE;
-	ctx->part_cte = MESSAGE_CTE_78BIT;
 	ctx->part_decoder_fed = FALSE;
-	ctx->part_has_cte = FALSE;
 	/* the returned message's body is never read */
 	ctx->part_decode_headers = !ctx->part_in_orig;
 	if (part->parent == NULL)
@@ -825,11 +826,7 @@ static void bounce_parse_html_later(struct bounce_parse_context *ctx)
 		p_array_init(&ctx->html_later, ctx->mail->pool, 2);
 	html = array_append_space(&ctx->html_later);
 	html->part = ctx->part;
-	html->cte = ctx->part_cte;
-	html->has_cte = ctx->part_has_cte;
-	html->content_type_seen = ctx->part_content_type_seen;
-	html->charset_plain = ctx->part_charset_plain;
-	html->charset_shifts = ctx->part_charset_shifts;
+	html->enc = ctx->part_enc;
 	html->raw_content_type = bounce_buffer_copy(ctx->mail->pool,
 						    ctx->part_raw_content_type);
 	html->raw_cte = bounce_buffer_copy(ctx->mail->pool, ctx->part_raw_cte);
@@ -838,7 +835,7 @@ static void bounce_parse_html_later(struct bounce_parse_context *ctx)
 
 static void bounce_parse_headers_end(struct bounce_parse_context *ctx)
 {
-	const char *content_type = !ctx->part_content_type_seen ? NULL :
+	const char *content_type = !ctx->part_enc.content_type_seen ? NULL :
 		str_c(ctx->content_type);
 
 	if ((ctx->part->flags & MESSAGE_PART_FLAG_OVERFLOW) != 0) {
@@ -975,13 +972,13 @@ static void bounce_parse_header_content_type(struct bounce_parse_context *ctx,
 	if (ret > 0) T_BEGIN {
 		bounce_charset_keep(t_strndup(charset, charset_len));
 	} T_END;
-	if (ctx->part_content_type_seen)
+	if (ctx->part_enc.content_type_seen)
 		return;
-	ctx->part_content_type_seen = TRUE;
+	ctx->part_enc.content_type_seen = TRUE;
 	/* no charset: the decoder reads UTF-8 */
-	ctx->part_charset_plain = ret == 0 ||
+	ctx->part_enc.charset_plain = ret == 0 ||
 		(ret > 0 && bounce_charset_keeps_ascii(charset, charset_len));
-	ctx->part_charset_shifts = ret > 0 &&
+	ctx->part_enc.charset_shifts = ret > 0 &&
 		bounce_charset_is_iso2022jp(charset, charset_len);
 	str_truncate(ctx->part_raw_content_type, 0);
 	str_append_data(ctx->part_raw_content_type, hdr->full_value,
@@ -1013,8 +1010,8 @@ static void bounce_parse_header_raw(struct bounce_parse_context *ctx,
 		T_BEGIN {
 			cte = message_decoder_parse_cte(hdr);
 		} T_END;
-		ctx->part_cte = cte;
-		ctx->part_has_cte = TRUE;
+		ctx->part_enc.cte = cte;
+		ctx->part_enc.has_cte = TRUE;
 		str_truncate(ctx->part_raw_cte, 0);
 		str_append_data(ctx->part_raw_cte, hdr->full_value,
 				hdr->full_value_len);
@@ -1048,11 +1045,11 @@ static void bounce_decoder_feed_headers(struct bounce_parse_context *ctx)
 {
 	struct message_block block, output;
 
-	if (ctx->part_content_type_seen) {
+	if (ctx->part_enc.content_type_seen) {
 		bounce_decoder_feed_header(ctx, "Content-Type",
 					   ctx->part_raw_content_type);
 	}
-	if (ctx->part_has_cte) {
+	if (ctx->part_enc.has_cte) {
 		bounce_decoder_feed_header(ctx, "Content-Transfer-Encoding",
 					   ctx->part_raw_cte);
 	}
@@ -1074,7 +1071,7 @@ static bool bounce_part_charset_is_utf8(const struct bounce_parse_context *ctx)
 	const char *charset;
 	bool utf8;
 
-	if (!ctx->part_content_type_seen)
+	if (!ctx->part_enc.content_type_seen)
 		return TRUE;
 	T_BEGIN {
 		(void)bounce_content_type_parse(
@@ -1089,17 +1086,17 @@ static bool bounce_part_charset_is_utf8(const struct bounce_parse_context *ctx)
 /* The part's headers are read: choose how its body is read. */
 static void bounce_parse_body_begin(struct bounce_parse_context *ctx)
 {
-	bool cte_plain = ctx->part_cte == MESSAGE_CTE_78BIT ||
-		ctx->part_cte == MESSAGE_CTE_BINARY;
-	bool cte_encoded = ctx->part_cte == MESSAGE_CTE_QP ||
-		ctx->part_cte == MESSAGE_CTE_BASE64;
+	bool cte_plain = ctx->part_enc.cte == MESSAGE_CTE_78BIT ||
+		ctx->part_enc.cte == MESSAGE_CTE_BINARY;
+	bool cte_encoded = ctx->part_enc.cte == MESSAGE_CTE_QP ||
+		ctx->part_enc.cte == MESSAGE_CTE_BASE64;
 
-	ctx->part_body_plain = cte_plain && ctx->part_charset_plain;
+	ctx->part_body_plain = cte_plain && ctx->part_enc.charset_plain;
 	ctx->part_body_utf8_encoded = ctx->kind != BOUNCE_PART_SKIP &&
-		cte_encoded && ctx->part_charset_plain &&
+		cte_encoded && ctx->part_enc.charset_plain &&
 		bounce_part_charset_is_utf8(ctx);
 	if (ctx->part_body_utf8_encoded)
-		bounce_body_decoder_reset(ctx->body_decoder, ctx->part_cte);
+		bounce_body_decoder_reset(ctx->body_decoder, ctx->part_enc.cte);
 }
 
 static void
@@ -1147,7 +1144,7 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		return;
 	} else if (ctx->part_body_plain &&
 		   bounce_data_is_ascii(block->data, block->size) &&
-		   (!ctx->part_charset_shifts ||
+		   (!ctx->part_enc.charset_shifts ||
 		    memchr(block->data, '\x1b', block->size) == NULL)) {
 		/* Most of a bounce: 7bit ASCII, which the decoder would
 		   only validate and copy. */
@@ -1180,11 +1177,7 @@ static void bounce_parse_html_part(struct bounce_parse_context *ctx,
 
 	ctx->part = part;
 	ctx->kind = BOUNCE_PART_HTML;
-	ctx->part_cte = html->cte;
-	ctx->part_has_cte = html->has_cte;
-	ctx->part_content_type_seen = html->content_type_seen;
-	ctx->part_charset_plain = html->charset_plain;
-	ctx->part_charset_shifts = html->charset_shifts;
+	ctx->part_enc = html->enc;
 	ctx->part_decoder_fed = FALSE;
 	buffer_set_used_size(ctx->part_raw_content_type, 0);
 	buffer_append_buf(ctx->part_raw_content_type, html->raw_content_type,
