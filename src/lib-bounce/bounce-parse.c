@@ -99,6 +99,9 @@ struct bounce_parse_context {
 	/* the part's body is UTF-8 in quoted-printable or base64, for
 	   body_decoder rather than the decoder */
 	bool part_body_utf8_encoded;
+	/* the decoder reads the part's body as UTF-8: asked only of a plain
+	   body once a block of it isn't ASCII */
+	bool part_charset_checked, part_charset_utf8;
 	/* The decoder reads a part's headers only once it decodes the
 	   body: a body that stays plain ASCII never needs it, and decoding
 	   the MIME headers (the Content-Type's parameters, encoded words)
@@ -695,6 +698,7 @@ static void bounce_parse_part_begin(struct bounce_parse_context *ctx,
 	ctx->part_enc.charset_plain = TRUE;
 	ctx->part_body_plain = FALSE;
 	ctx->part_body_utf8_encoded = FALSE;
+	ctx->part_charset_checked = FALSE;
 	ctx->part_decoder_fed = FALSE;
 	/* the returned message's body is never read */
 	ctx->part_decode_headers = !ctx->part_in_orig;
@@ -1113,6 +1117,25 @@ bounce_parse_block_utf8_encoded(struct bounce_parse_context *ctx,
 		bounce_parse_body(ctx, &output);
 }
 
+/* Would the decoder give this block of a plain body back unchanged?
+   It does ASCII (unless an ISO-2022-JP escape shifts it), and whole,
+   valid UTF-8 characters when it reads the body as UTF-8: it replaces
+   only invalid ones, and carries a character cut at the block's end. */
+static bool bounce_parse_block_is_plain(struct bounce_parse_context *ctx,
+					const struct message_block *block)
+{
+	if (bounce_data_is_ascii(block->data, block->size)) {
+		return !ctx->part_enc.charset_shifts ||
+			memchr(block->data, '\x1b', block->size) == NULL;
+	}
+	if (!ctx->part_charset_checked) {
+		ctx->part_charset_utf8 = bounce_part_charset_is_utf8(ctx);
+		ctx->part_charset_checked = TRUE;
+	}
+	return ctx->part_charset_utf8 &&
+		uni_utf8_data_is_valid(block->data, block->size);
+}
+
 static void bounce_parse_block(struct bounce_parse_context *ctx,
 			       struct message_block *block)
 {
@@ -1143,11 +1166,9 @@ static void bounce_parse_block(struct bounce_parse_context *ctx,
 		bounce_parse_block_utf8_encoded(ctx, block);
 		return;
 	} else if (ctx->part_body_plain &&
-		   bounce_data_is_ascii(block->data, block->size) &&
-		   (!ctx->part_enc.charset_shifts ||
-		    memchr(block->data, '\x1b', block->size) == NULL)) {
-		/* Most of a bounce: 7bit ASCII, which the decoder would
-		   only validate and copy. */
+		   bounce_parse_block_is_plain(ctx, block)) {
+		/* Most of a bounce: 7bit ASCII or UTF-8, which the decoder
+		   would only validate and copy. */
 		bounce_parse_body(ctx, block);
 		return;
 	} else {

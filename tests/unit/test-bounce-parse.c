@@ -4,6 +4,7 @@
 #include "array.h"
 #include "str.h"
 #include "istream.h"
+#include "write-full.h"
 #include "rfc822-parser.h"
 #include "rfc2231-parser.h"
 #include "bounce-mail.h"
@@ -394,6 +395,25 @@ static void test_plain_ascii_and_the_decoder(void **state ATTR_UNUSED)
 	assert_non_null(strstr(str_c(mail->text), "there\n"
 		"\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf\n"
 		"User unknown\n"));
+
+	/* 8bit UTF-8 read in blocks of a pipe's 512 bytes: with one
+	   prefix byte or with two, a block ends inside a character. It
+	   reaches the text whole, and a bad byte after it is replaced. */
+	for (unsigned int prefix = 1; prefix <= 2; prefix++) {
+		string_t *body = t_str_new(4096);
+
+		str_append_data(body, "xy", prefix);
+		for (unsigned int i = 0; i < 1500; i++)
+			str_append(body, "\xc3\xa9");
+		str_truncate(msg, 0);
+		str_printfa(msg, "From: postmaster@mx.example.net\n"
+			    "Content-Type: text/plain; charset=utf-8\n"
+			    "Content-Transfer-Encoding: 8bit\n\n%s\n"
+			    "\xc0 unknown\n", str_c(body));
+		mail = test_parse_pipe(str_c(msg), pool);
+		str_append(body, "\n\xef\xbf\xbd unknown\n");
+		assert_string_equal(str_c(mail->text), str_c(body));
+	}
 	pool_unref(&pool);
 }
 
