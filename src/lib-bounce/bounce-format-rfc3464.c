@@ -44,7 +44,6 @@ struct bounce_dsn_context {
 	const char *final_recipient, *original_recipient, *action, *status;
 	const char *remote_mta, *diagnostic, *last_attempt, *will_retry;
 	bool group_has_recipient_field;
-	unsigned int groups;
 };
 
 static const char *bounce_dsn_strip_type(const char *value)
@@ -269,6 +268,13 @@ static void bounce_dsn_field(struct bounce_dsn_context *ctx,
 	}
 }
 
+/* a group of fields ends: its recipient, if it named one, is complete */
+static void bounce_dsn_end_group(struct bounce_dsn_context *ctx)
+{
+	if (ctx->group_has_recipient_field)
+		bounce_dsn_flush_recipient(ctx);
+}
+
 /* Read one group of fields. Returns FALSE at the end of input. */
 static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 				  struct istream *input)
@@ -291,9 +297,7 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 		bounce_dsn_field(ctx, hdr);
 	}
 	message_parse_header_deinit(&parser);
-	if (ctx->group_has_recipient_field)
-		bounce_dsn_flush_recipient(ctx);
-	ctx->groups++;
+	bounce_dsn_end_group(ctx);
 	return any || i_stream_have_bytes_left(input);
 }
 
@@ -313,15 +317,13 @@ static void bounce_dsn_skip_empty_lines(struct istream *input)
 	}
 }
 
-static void bounce_dsn_read(struct bounce_report *report,
-			    const char *data, size_t size)
+/* The fields group by group, a header parser for each (it stops at the
+   empty line that ends a group) */
+static void bounce_dsn_read_groups(struct bounce_dsn_context *ctx,
+				   const unsigned char *data, size_t size)
 {
-	struct bounce_dsn_context ctx;
-	struct istream *input;
+	struct istream *input = i_stream_create_from_data(data, size);
 
-	i_zero(&ctx);
-	ctx.report = report;
-	input = i_stream_create_from_data(data, size);
 	for (;;) {
 		uoff_t offset;
 
@@ -329,7 +331,7 @@ static void bounce_dsn_read(struct bounce_report *report,
 		if (!i_stream_have_bytes_left(input))
 			break;
 		offset = input->v_offset;
-		if (!bounce_dsn_read_group(&ctx, input) ||
+		if (!bounce_dsn_read_group(ctx, input) ||
 		    !i_stream_have_bytes_left(input))
 			break;
 		if (input->v_offset == offset) {
@@ -338,6 +340,88 @@ static void bounce_dsn_read(struct bounce_report *report,
 		}
 	}
 	i_stream_unref(&input);
+}
+
+/* The groups' lines without the empty lines ("\n" or "\r\n") between
+   them, for one header parser rather than one per group (each allocated
+   and zeroed a 4 KiB buffer), and where in joined each group after the
+   first starts. Returns FALSE if such a group starts with a space or a
+   tab: after the group before it, the line would continue that group's
+   last field, where a parser of its own reads it as a field. */
+static bool
+bounce_dsn_join_groups(const unsigned char *data, size_t size,
+		       buffer_t *joined, ARRAY_TYPE(uint64_t) *starts)
+{
+	const unsigned char *line = data, *end = data + size, *nl;
+	bool group_ended = FALSE;
+	uint64_t start;
+	size_t len;
+
+	for (; line < end; line += len) {
+		nl = memchr(line, '\n', end - line);
+		len = nl == NULL ? (size_t)(end - line) : (size_t)(nl - line) + 1;
+		if (nl != NULL && (len == 1 || (len == 2 && line[0] == '\r'))) {
+			group_ended = joined->used > 0;
+			continue;
+		}
+		if (group_ended) {
+			if (line[0] == ' ' || line[0] == '\t')
+				return FALSE;
+			start = joined->used;
+			array_push_back(starts, &start);
+			group_ended = FALSE;
+		}
+		buffer_append(joined, line, len);
+	}
+	return TRUE;
+}
+
+/* What bounce_dsn_read_groups() reads, from the joined groups: a field
+   that starts at or after a group's start ends the groups before it. */
+static void bounce_dsn_read_joined(struct bounce_dsn_context *ctx,
+				   const buffer_t *joined,
+				   const ARRAY_TYPE(uint64_t) *starts)
+{
+	struct istream *input =
+		i_stream_create_from_data(joined->data, joined->used);
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	unsigned int next = 0, count;
+	const uint64_t *start = array_get(starts, &count);
+
+	parser = message_parse_header_init(input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
+	while (message_parse_header_next(parser, &hdr) > 0) {
+		if (hdr->eoh)
+			break;
+		if (hdr->continues) {
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		for (; next < count && start[next] <= hdr->name_offset; next++)
+			bounce_dsn_end_group(ctx);
+		bounce_dsn_field(ctx, hdr);
+	}
+	message_parse_header_deinit(&parser);
+	bounce_dsn_end_group(ctx);
+	i_stream_unref(&input);
+}
+
+static void bounce_dsn_read(struct bounce_report *report,
+			    const char *data, size_t size)
+{
+	struct bounce_dsn_context ctx;
+	ARRAY_TYPE(uint64_t) starts;
+	buffer_t *joined = t_buffer_create(size);
+
+	i_zero(&ctx);
+	ctx.report = report;
+	t_array_init(&starts, 4);
+	if (bounce_dsn_join_groups((const unsigned char *)data, size,
+				   joined, &starts))
+		bounce_dsn_read_joined(&ctx, joined, &starts);
+	else
+		bounce_dsn_read_groups(&ctx, (const unsigned char *)data, size);
 }
 
 /* A delivery-status block inside the text: a multipart/report whose

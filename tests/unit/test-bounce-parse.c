@@ -122,6 +122,55 @@ static void test_dsn_several_recipients(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* Empty lines end a group, however many there are: a field after them
+   is the next recipient's, not the last one's. A group that starts with
+   an indented line: that line is no continuation of the field before
+   the empty line. */
+static void test_dsn_group_separators(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_report *report = test_analyze_str(DSN_HEAD
+		"\n"
+		"Reporting-MTA: dns; mx.example.net\n"
+		"\n\n"
+		"Final-Recipient: rfc822; one@example.org\n"
+		"Action: failed\n"
+		"Status: 5.1.1\n"
+		"\n\n\n"
+		"Diagnostic-Code: smtp; 550 5.1.1 two: no such user\n"
+		"Final-Recipient: rfc822; two@example.org\n"
+		"Action: failed\n"
+		"Status: 5.1.1\n"
+		"\n" DSN_ORIG, pool);
+
+	assert_int_equal(array_count(&report->recipients), 2);
+	assert_string_equal(test_rcpt_idx(report, 0)->address, "one@example.org");
+	assert_null(test_rcpt_idx(report, 0)->diagnostic);
+	assert_string_equal(test_rcpt_idx(report, 1)->address, "two@example.org");
+	assert_string_equal(test_rcpt_idx(report, 1)->diagnostic,
+			    "550 5.1.1 two: no such user");
+
+	report = test_analyze_str(DSN_HEAD
+		"Reporting-MTA: dns; mx.example.net\n"
+		"\n"
+		"Final-Recipient: rfc822; three@example.org\n"
+		"Action: failed\n"
+		"Status: 5.1.1\n"
+		"Diagnostic-Code: smtp; 550 5.1.1 no such user\n"
+		"\n"
+		" X-Note: indented\n"
+		"Final-Recipient: rfc822; four@example.org\n"
+		"Action: failed\n"
+		"Status: 5.2.2\n"
+		"\n" DSN_ORIG, pool);
+	assert_int_equal(array_count(&report->recipients), 2);
+	assert_string_equal(test_rcpt_idx(report, 0)->diagnostic,
+			    "550 5.1.1 no such user");
+	assert_string_equal(test_rcpt_idx(report, 1)->address, "four@example.org");
+	assert_string_equal(test_rcpt_idx(report, 1)->status, "5.2.2");
+	pool_unref(&pool);
+}
+
 static void test_dsn_missing_fields(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
@@ -752,6 +801,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		test_case(test_dsn_one_recipient),
 		test_case(test_dsn_several_recipients),
+		test_case(test_dsn_group_separators),
 		test_case(test_dsn_missing_fields),
 		test_case(test_not_a_dsn),
 		test_case(test_malformed_multipart),
