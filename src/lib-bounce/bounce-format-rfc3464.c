@@ -282,17 +282,10 @@ static bool bounce_dsn_read_group(struct bounce_dsn_context *ctx,
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
 	bool any = FALSE;
-	int ret;
 
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
-	while ((ret = message_parse_header_next(parser, &hdr)) > 0) {
-		if (hdr->eoh)
-			break;
-		if (hdr->continues) {
-			hdr->use_full_value = TRUE;
-			continue;
-		}
+	while (bounce_header_next(parser, &hdr) > 0) {
 		any = TRUE;
 		bounce_dsn_field(ctx, hdr);
 	}
@@ -391,13 +384,7 @@ static void bounce_dsn_read_joined(struct bounce_dsn_context *ctx,
 
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
-	while (message_parse_header_next(parser, &hdr) > 0) {
-		if (hdr->eoh)
-			break;
-		if (hdr->continues) {
-			hdr->use_full_value = TRUE;
-			continue;
-		}
+	while (bounce_header_next(parser, &hdr) > 0) {
 		for (; next < count && start[next] <= hdr->name_offset; next++)
 			bounce_dsn_end_group(ctx);
 		bounce_dsn_field(ctx, hdr);

@@ -149,6 +149,14 @@ const char *bounce_mail_orig_header(const struct bounce_mail *mail,
 const char *bounce_mail_header_lower(const struct bounce_mail *mail,
 				     const char *name);
 
+struct message_header_parser_ctx;
+struct message_header_line;
+/* The next header from a header parser, whole: a folded header comes once,
+   with its last line and the unfolded value in full_value. Returns 1, or 0
+   at the end of the headers (the empty line, or the end of input). */
+int bounce_header_next(struct message_header_parser_ctx *parser,
+		       struct message_header_line **hdr_r);
+
 /* Parse a block of RFC 5322 header text (e.g. a returned message quoted
    inline in the bounce text) with Dovecot's header parser and append the
    unfolded, decoded headers to headers. Stops at the first empty line. */

@@ -1486,6 +1486,25 @@ const char *bounce_mail_header_lower(const struct bounce_mail *mail,
 	return hdr->lower;
 }
 
+int bounce_header_next(struct message_header_parser_ctx *parser,
+		       struct message_header_line **hdr_r)
+{
+	struct message_header_line *hdr;
+
+	while (message_parse_header_next(parser, &hdr) > 0) {
+		if (hdr->eoh)
+			return 0;
+		if (hdr->continues) {
+			/* the value, unfolded, comes with the last line */
+			hdr->use_full_value = TRUE;
+			continue;
+		}
+		*hdr_r = hdr;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 			       struct bounce_mail_headers *headers)
@@ -1504,13 +1523,7 @@ bounce_mail_headers_parse_text(pool_t pool, const char *text, size_t size,
 	input = i_stream_create_from_data(text, size);
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_CLEAN_ONELINE);
-	while (message_parse_header_next(parser, &hdr) > 0) {
-		if (hdr->eoh)
-			break;
-		if (hdr->continues) {
-			hdr->use_full_value = TRUE;
-			continue;
-		}
+	while (bounce_header_next(parser, &hdr) > 0) {
 		bounce_mail_headers_add(pool, headers, hdr->name,
 					hdr->full_value, hdr->full_value_len,
 					&truncated);
