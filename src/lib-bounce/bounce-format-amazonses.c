@@ -52,24 +52,29 @@ struct bounce_ses_json {
 /* Undo SNS's line wrapping: "...!\n " joins two lines. */
 static string_t *bounce_ses_unwrap(const struct bounce_mail *mail)
 {
-	const char *text = str_c(mail->text), *start, *p;
+	const char *text = str_c(mail->text), *p;
 	string_t *json = t_str_new(str_len(mail->text));
+	size_t run;
 
-	start = strchr(text, '{');
-	if (start == NULL)
+	p = strchr(text, '{');
+	if (p == NULL)
 		return NULL;
-	for (p = start; *p != '\0'; p++) {
-		if (p[0] == '!' && p[1] == '\n' && p[2] == ' ') {
-			p += 2;
-			continue;
-		}
-		if (*p == '\n') {
+	while (*p != '\0') {
+		/* the JSON is long and its lines are wide: copy up to the
+		   next byte that may need undoing */
+		run = strcspn(p, "!\n");
+		str_append_data(json, p, run);
+		p += run;
+		if (p[0] == '!' && p[1] == '\n' && p[2] == ' ')
+			p += 3;
+		else if (p[0] == '!')
+			str_append_c(json, *p++);
+		else if (p[0] == '\n') {
 			/* the SNS footer starts after a "--" line */
 			if (strncmp(p, "\n--\n", 4) == 0)
 				break;
-			continue;
+			p++;
 		}
-		str_append_c(json, *p);
 	}
 	return json;
 }
