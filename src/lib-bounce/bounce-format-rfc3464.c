@@ -491,6 +491,19 @@ static void bounce_dsn_merge_text(struct bounce_recipient *rcpt,
 		rcpt->status = trcpt->status;
 }
 
+static bool bounce_dsn_all_have_remote_mta(const struct bounce_report *report,
+					   unsigned int first)
+{
+	const struct bounce_recipient *rcpt;
+
+	for (unsigned int i = first; i < array_count(&report->recipients); i++) {
+		rcpt = array_idx(&report->recipients, i);
+		if (rcpt->remote_mta == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void bounce_dsn_complete_from_text(const struct bounce_mail *mail,
 					  struct bounce_report *report,
 					  unsigned int first)
@@ -501,6 +514,8 @@ static void bounce_dsn_complete_from_text(const struct bounce_mail *mail,
 
 	i_zero(&text_report);
 	text_report.pool = report->pool;
+	text_report.remote_mta_unwanted =
+		bounce_dsn_all_have_remote_mta(report, first);
 	p_array_init(&text_report.recipients, report->pool, 4);
 	bounce_report_recipients_begin(&text_report);
 	for (unsigned int i = 0; i < N_ELEMENTS(bounce_dsn_text_formats); i++) {

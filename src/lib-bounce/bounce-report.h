@@ -119,6 +119,11 @@ struct bounce_report {
 
 	/* TRUE if the scan stopped at bounce_max_scan_size or another bound */
 	bool truncated;
+	/* set on the scratch report that a DSN's text is read into when
+	   every DSN recipient has its remote MTA already: the text readers
+	   then don't look for one (bounce_recipient_set_text_diagnostic()),
+	   since the DSN would keep its own */
+	bool remote_mta_unwanted;
 	/* private to bounce-extract.c: the stand-in that
 	   bounce_report_add_recipient() hands out past BOUNCE_MAX_RECIPIENTS */
 	struct bounce_recipient *recipient_overflow;

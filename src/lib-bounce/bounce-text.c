@@ -750,7 +750,7 @@ void bounce_recipient_set_text_diagnostic(struct bounce_report *report,
 	command = bounce_text_smtp_command(diagnostic);
 	if (rcpt->smtp_command == NULL && command != NULL)
 		rcpt->smtp_command = command;
-	if (rcpt->remote_mta == NULL)
+	if (rcpt->remote_mta == NULL && !report->remote_mta_unwanted)
 		rcpt->remote_mta = bounce_text_remote_mta(report->pool,
 							  diagnostic);
 }

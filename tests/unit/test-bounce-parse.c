@@ -194,6 +194,72 @@ static void test_dsn_missing_fields(void **state ATTR_UNUSED)
 	pool_unref(&pool);
 }
 
+/* A DSN's gaps are filled from what its text says of the recipient:
+   the remote MTA of the recipient whose group names none comes from the
+   Postfix line, while the one the DSN names stays. */
+#define DSN_POSTFIX_TEXT(second_remote_mta) \
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n" \
+	"To: sender@example.com\n" \
+	"Subject: Undelivered Mail Returned to Sender\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;\n" \
+	"\tboundary=\"BOUNDARY\"\n" \
+	"\n" \
+	"--BOUNDARY\n" \
+	"Content-Type: text/plain\n" \
+	"\n" \
+	"<one@example.org>: host relay.example.org[192.0.2.7] said: 550\n" \
+	"    5.1.1 no such user (in reply to RCPT TO command)\n" \
+	"\n" \
+	"<two@example.org>: host mx2.example.org[192.0.2.8] said: 552\n" \
+	"    5.2.2 mailbox full (in reply to end of DATA command)\n" \
+	"\n" \
+	"--BOUNDARY\n" \
+	"Content-Type: message/delivery-status\n" \
+	"\n" \
+	"Reporting-MTA: dns; mx.example.net\n" \
+	"\n" \
+	"Final-Recipient: rfc822; one@example.org\n" \
+	"Action: failed\n" \
+	"Status: 5.1.1\n" \
+	"Remote-MTA: dns; mx1.example.org\n" \
+	"Diagnostic-Code: smtp; 550 5.1.1 no such user\n" \
+	"\n" \
+	"Final-Recipient: rfc822; two@example.org\n" \
+	"Action: failed\n" \
+	"Status: 5.2.2\n" \
+	second_remote_mta \
+	"Diagnostic-Code: smtp; 552 5.2.2 mailbox full\n" \
+	"\n" DSN_ORIG
+
+static void test_dsn_completed_from_text(void **state ATTR_UNUSED)
+{
+	pool_t pool = pool_alloconly_create("test", 1024);
+	struct bounce_report *report =
+		test_analyze_str(DSN_POSTFIX_TEXT(""), pool);
+	const struct bounce_recipient *one, *two;
+
+	assert_string_equal(report->format, "rfc3464");
+	assert_int_equal(array_count(&report->recipients), 2);
+	one = test_rcpt_idx(report, 0);
+	two = test_rcpt_idx(report, 1);
+	assert_string_equal(one->remote_mta, "mx1.example.org");
+	assert_string_equal(one->smtp_command, "RCPT");
+	assert_string_equal(two->remote_mta, "mx2.example.org");
+	assert_string_equal(two->smtp_command, "DATA");
+
+	/* both named by the DSN: the text's hosts change neither */
+	report = test_analyze_str(DSN_POSTFIX_TEXT(
+		"Remote-MTA: dns; mx3.example.org\n"), pool);
+	assert_int_equal(array_count(&report->recipients), 2);
+	assert_string_equal(test_rcpt_idx(report, 0)->remote_mta,
+			    "mx1.example.org");
+	assert_string_equal(test_rcpt_idx(report, 1)->remote_mta,
+			    "mx3.example.org");
+	assert_string_equal(test_rcpt_idx(report, 1)->smtp_command, "DATA");
+	pool_unref(&pool);
+}
+
 static void test_not_a_dsn(void **state ATTR_UNUSED)
 {
 	pool_t pool = pool_alloconly_create("test", 1024);
@@ -803,6 +869,7 @@ int main(void)
 		test_case(test_dsn_several_recipients),
 		test_case(test_dsn_group_separators),
 		test_case(test_dsn_missing_fields),
+		test_case(test_dsn_completed_from_text),
 		test_case(test_not_a_dsn),
 		test_case(test_malformed_multipart),
 		test_case(test_crlf),
