@@ -76,24 +76,19 @@ bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
 				    const struct bounce_vendor_signature *sigs,
 				    unsigned int min)
 {
-	unsigned int total = 0, left, count = 0;
+	unsigned int total = 0, count = 0;
 
 	while (sigs[total].needle != NULL)
 		total++;
-	/* a header's value is short, the text is not: headers first, and
-	   no further search once the answer is known (most mails are not
-	   of the vendor's format, and fail after a few misses) */
-	left = total;
-	for (unsigned int pass = 0; pass < 2; pass++) {
-		for (unsigned int i = 0; i < total; i++) {
-			if ((sigs[i].header != NULL) != (pass == 0))
-				continue;
-			if (count >= min || count + left < min)
-				return count >= min;
-			left--;
-			if (bounce_vendor_signature_matches(mail, &sigs[i]))
-				count++;
-		}
+	/* in the table's order (header signatures first: a header's value
+	   is short, the text is not), and no further search once the
+	   answer is known: most mails are not of the vendor's format, and
+	   fail after a few misses */
+	for (unsigned int i = 0; i < total; i++) {
+		if (count >= min || count + (total - i) < min)
+			break;
+		if (bounce_vendor_signature_matches(mail, &sigs[i]))
+			count++;
 	}
 	return count >= min;
 }

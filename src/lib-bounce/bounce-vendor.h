@@ -23,7 +23,8 @@ struct bounce_vendor_signature {
 };
 
 /* Return TRUE if at least min of the signatures (array ends with a NULL
-   needle) match the mail. */
+   needle) match the mail. They are tried in the array's order until the
+   answer is known: list the header signatures first, they cost less. */
 bool bounce_vendor_signatures_match(const struct bounce_mail *mail,
 				    const struct bounce_vendor_signature *sigs,
 				    unsigned int min);
