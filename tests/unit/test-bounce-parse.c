@@ -16,7 +16,9 @@
 /* The parse step on messages written for these tests: RFC 3464 with one
    and several recipients, missing fields, no DSN at all, broken MIME. */
 
-#define DSN_HEAD \
+/* A DSN whose text part says text, up to its delivery-status part's
+   fields */
+#define DSN_WITH_TEXT(text) \
 	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n" \
 	"To: sender@example.com\n" \
 	"Subject: Undelivered Mail Returned to Sender\n" \
@@ -27,11 +29,13 @@
 	"--BOUNDARY\n" \
 	"Content-Type: text/plain\n" \
 	"\n" \
-	"Your message could not be delivered.\n" \
+	text \
 	"\n" \
 	"--BOUNDARY\n" \
 	"Content-Type: message/delivery-status\n" \
 	"\n"
+
+#define DSN_HEAD DSN_WITH_TEXT("Your message could not be delivered.\n")
 
 #define DSN_ORIG \
 	"--BOUNDARY\n" \
@@ -198,25 +202,12 @@ static void test_dsn_missing_fields(void **state ATTR_UNUSED)
    the remote MTA of the recipient whose group names none comes from the
    Postfix line, while the one the DSN names stays. */
 #define DSN_POSTFIX_TEXT(second_remote_mta) \
-	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n" \
-	"To: sender@example.com\n" \
-	"Subject: Undelivered Mail Returned to Sender\n" \
-	"MIME-Version: 1.0\n" \
-	"Content-Type: multipart/report; report-type=delivery-status;\n" \
-	"\tboundary=\"BOUNDARY\"\n" \
-	"\n" \
-	"--BOUNDARY\n" \
-	"Content-Type: text/plain\n" \
-	"\n" \
+	DSN_WITH_TEXT( \
 	"<one@example.org>: host relay.example.org[192.0.2.7] said: 550\n" \
 	"    5.1.1 no such user (in reply to RCPT TO command)\n" \
 	"\n" \
 	"<two@example.org>: host mx2.example.org[192.0.2.8] said: 552\n" \
-	"    5.2.2 mailbox full (in reply to end of DATA command)\n" \
-	"\n" \
-	"--BOUNDARY\n" \
-	"Content-Type: message/delivery-status\n" \
-	"\n" \
+	"    5.2.2 mailbox full (in reply to end of DATA command)\n") \
 	"Reporting-MTA: dns; mx.example.net\n" \
 	"\n" \
 	"Final-Recipient: rfc822; one@example.org\n" \
